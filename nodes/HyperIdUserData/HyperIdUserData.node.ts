@@ -1,0 +1,33 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { properties } from './actions/description';
+import { router } from './actions/router';
+import { getIdentityProviders, searchWallets } from './methods';
+
+export class HyperIdUserData implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'HyperID User Data',
+		name: 'hyperIdUserData',
+		icon: { light: 'file:../../icons/hyperid.svg', dark: 'file:../../icons/hyperid.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Store, read, list and delete per-user key/value data in HyperID',
+		defaults: { name: 'HyperID User Data' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'hyperIdOAuth2Api', required: true }],
+		properties,
+	};
+
+	methods = {
+		loadOptions: { getIdentityProviders },
+		listSearch: { searchWallets },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

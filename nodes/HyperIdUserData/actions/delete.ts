@@ -1,0 +1,29 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { endpointFor } from './families';
+import { readKeys, readTarget } from './parameters';
+import type { Prepare } from './types';
+import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM } from './types';
+
+export const prepare: Prepare = (ctx, itemIndex, settings) => {
+	const family = settings.family!;
+	const keys = readKeys(ctx, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
+	const target = readTarget(ctx, itemIndex, family, settings.knownProviders);
+	const endpoint = endpointFor(family, 'delete');
+	const body: IDataObject = { ...target.body, value_keys: keys };
+	return {
+		itemIndex,
+		run: async (session) => {
+			const response = await session.call(endpoint, body, { keys, ...target.subject }, itemIndex);
+			if (!settings.simplify) return [response];
+			const output: IDataObject = { deleted: response.result === 0, keys, result: response.result };
+			if (Array.isArray(response.keys_delete_results)) {
+				output.keyResults = (response.keys_delete_results as IDataObject[]).map((entry) => ({
+					key: entry.value_key,
+					deleted: entry.is_deleted === true,
+				}));
+			}
+			return [output];
+		},
+	};
+};

@@ -1,0 +1,252 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { description as getDescription } from './get';
+import { description as listSharedKeysDescription } from './listSharedKeys';
+import { DEFAULT_CONCURRENCY } from './router';
+import { description as setDescription } from './set';
+import { description as walletDescription } from './wallet';
+
+const resource: INodeProperties = {
+	displayName: 'Resource',
+	name: 'resource',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{ name: 'User Data', value: 'userData' },
+		{ name: 'User Data by Email', value: 'userDataByEmail' },
+		{ name: 'User Data by Identity Provider', value: 'userDataByIdp' },
+		{ name: 'User Data by User ID', value: 'userDataByUserId' },
+		{ name: 'User Data by Wallet', value: 'userDataByWallet' },
+		{ name: 'Wallet', value: 'wallet' },
+	],
+	default: 'userData',
+};
+
+const plainOperation: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	displayOptions: { show: { resource: ['userData'] } },
+	options: [
+		{
+			name: 'Get',
+			value: 'get',
+			description: 'Read the values of one or more keys',
+			action: 'Get values',
+		},
+		{
+			name: 'Set',
+			value: 'set',
+			description: 'Store a value under a key',
+			action: 'Set a value',
+		},
+	],
+	default: 'get',
+};
+
+const familyOperation: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	displayOptions: {
+		show: { resource: ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet'] },
+	},
+	options: [
+		{
+			name: 'Delete',
+			value: 'delete',
+			description: 'Delete keys and their values',
+			action: 'Delete keys',
+		},
+		{
+			name: 'Get',
+			value: 'get',
+			description: 'Read the values of one or more keys',
+			action: 'Get values',
+		},
+		{
+			name: 'List Keys',
+			value: 'listKeys',
+			description: "List this application's keys, private and public",
+			action: 'List keys',
+		},
+		{
+			name: 'List Shared Keys',
+			value: 'listSharedKeys',
+			description: "List public keys that the user's other applications shared",
+			action: 'List shared keys',
+		},
+		{
+			name: 'Set',
+			value: 'set',
+			description: 'Store a value under a key',
+			action: 'Set a value',
+		},
+	],
+	default: 'get',
+};
+
+const identityProvider: INodeProperties = {
+	displayName: 'Identity Provider Name or ID',
+	name: 'identityProvider',
+	type: 'options',
+	typeOptions: { loadOptionsMethod: 'getIdentityProviders' },
+	required: true,
+	default: '',
+	description:
+		'Identity provider whose storage to use (from HyperID\'s discovery document). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+	displayOptions: { show: { resource: ['userDataByIdp'] } },
+};
+
+const walletAddress: INodeProperties = {
+	displayName: 'Wallet Address',
+	name: 'walletAddress',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	description: 'Wallet whose storage to use. Leave empty for the wallet the user signed in with.',
+	displayOptions: { show: { resource: ['userDataByWallet'] } },
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			typeOptions: { searchListMethod: 'searchWallets', searchable: true },
+		},
+		{
+			displayName: 'By Address',
+			name: 'address',
+			type: 'string',
+			placeholder: '0x52908400098527886E0F7030069857D2E4169EE7',
+		},
+	],
+};
+
+const options: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	options: [
+		{
+			displayName: 'Batch Reads',
+			name: 'batchReads',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to combine the keys of many items into one read request per storage target. Each item still gets its own values; far fewer requests on many items.',
+			displayOptions: { show: { '/operation': ['get'] } },
+		},
+		{
+			displayName: 'Concurrency',
+			name: 'concurrency',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 64 },
+			default: DEFAULT_CONCURRENCY,
+			description: 'How many requests may be in flight at once. Output order always follows input order.',
+		},
+		{
+			displayName: 'Keys Output',
+			name: 'keysOutput',
+			type: 'options',
+			options: [
+				{ name: 'One Item Per Key', value: 'perKey', description: 'Each key with its scope' },
+				{ name: 'One Summary Item', value: 'summary', description: 'Private and public keys as two lists' },
+			],
+			default: 'summary',
+			displayOptions: { show: { '/operation': ['listKeys'] } },
+		},
+		{
+			displayName: 'Page Size',
+			name: 'pageSize',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 1000 },
+			default: 100,
+			description: 'How many keys to ask HyperID for per page',
+			displayOptions: { show: { '/operation': ['listSharedKeys'] } },
+		},
+		{
+			displayName: 'Retries',
+			name: 'retries',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 10 },
+			default: 3,
+			description:
+				'How often to retry when HyperID is temporarily unavailable, overloaded, times out or drops the connection',
+		},
+		{
+			displayName: 'Retry Delay (Ms)',
+			name: 'retryDelay',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 500,
+			description: 'Wait before the first retry; it doubles with each further retry (at most 30 s)',
+		},
+		{
+			displayName: 'Simplify',
+			name: 'simplify',
+			type: 'boolean',
+			default: true,
+			description:
+				"Whether to return a simplified version of the response instead of HyperID's raw data",
+		},
+		{
+			displayName: 'Timeout (Ms)',
+			name: 'timeout',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 30000,
+			description: 'How long to wait for HyperID to answer a request before retrying it',
+		},
+		{
+			displayName: 'Value Format',
+			name: 'valueFormat',
+			type: 'options',
+			options: [
+				{
+					name: 'JSON',
+					value: 'json',
+					description: 'Objects and lists are stored as JSON text and parsed back when read',
+				},
+				{ name: 'String', value: 'string', description: 'Values are stored and read as plain text' },
+			],
+			default: 'string',
+			displayOptions: { show: { '/operation': ['set', 'get'] } },
+		},
+		{
+			displayName: 'Values Output',
+			name: 'getOutput',
+			type: 'options',
+			options: [
+				{
+					name: 'One Item per Value',
+					value: 'perValue',
+					description: 'Each found key as its own item: {key, value}',
+				},
+				{
+					name: 'One Item with All Values',
+					value: 'allValues',
+					description: 'One item per input item: {values: {key: value}, missingKeys}',
+				},
+			],
+			default: 'perValue',
+			displayOptions: { show: { '/operation': ['get'] } },
+		},
+	],
+};
+
+export const properties: INodeProperties[] = [
+	resource,
+	plainOperation,
+	familyOperation,
+	...walletDescription,
+	identityProvider,
+	walletAddress,
+	...setDescription,
+	...getDescription,
+	...listSharedKeysDescription,
+	options,
+];
+

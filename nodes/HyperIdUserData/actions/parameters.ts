@@ -1,0 +1,241 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { Family } from './families';
+
+export type ValueFormat = 'string' | 'json';
+
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const BASE58_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
+
+function describe(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'a list';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function inputError(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string) {
+	return new NodeOperationError(ctx.getNode(), message, { description, itemIndex });
+}
+
+/** A key as HyperID expects it: a non-empty string. Numbers from expressions are accepted as text. */
+function toKey(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	what: string,
+	maxKeyLength: number,
+): string {
+	if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+	if (typeof raw !== 'string') {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`${what} must be text, but it is ${describe(raw)} (item ${itemIndex})`,
+			'Map a text field into it, e.g. {{ $json.email }}, or turn the value into text with .toString().',
+		);
+	}
+	if (raw.trim() === '') {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`${what} is empty (item ${itemIndex})`,
+			'HyperID needs a non-empty key. Check that the field you mapped exists on this item.',
+		);
+	}
+	if (raw.length > maxKeyLength) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`${what} is ${raw.length} characters long (item ${itemIndex})`,
+			`Keys longer than ${maxKeyLength} characters are refused before sending. Use a shorter key, e.g. a hash of the long one.`,
+		);
+	}
+	return raw;
+}
+
+export function readKey(ctx: IExecuteFunctions, itemIndex: number, maxKeyLength: number): string {
+	return toKey(ctx, itemIndex, ctx.getNodeParameter('key', itemIndex), 'The key', maxKeyLength);
+}
+
+/** Keys from the UI list, a comma-separated string, or an array from an expression. */
+export function readKeys(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	maxKeyLength: number,
+	maxKeys: number,
+): string[] {
+	const raw = ctx.getNodeParameter('keys', itemIndex) as unknown;
+	const entries: unknown[] = [];
+	const addText = (text: string) => {
+		for (const part of text.split(',')) if (part.trim() !== '') entries.push(part.trim());
+	};
+	if (typeof raw === 'string') {
+		addText(raw);
+	} else if (Array.isArray(raw)) {
+		for (const entry of raw) {
+			// Texts may hold several comma-separated keys; a nested array keeps keys with commas whole.
+			if (Array.isArray(entry)) entries.push(...entry);
+			else if (typeof entry === 'string') addText(entry);
+			else entries.push(entry);
+		}
+	} else if (typeof raw === 'number') {
+		entries.push(raw);
+	} else {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`Keys must be a list of texts, but they are ${describe(raw)} (item ${itemIndex})`,
+			'Enter the keys one by one, as a comma-separated text ("a, b"), or as an expression that returns an array of texts, e.g. {{ ["a", "b"] }}.',
+		);
+	}
+	if (entries.length === 0) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`No keys given (item ${itemIndex})`,
+			'Enter at least one key to read or delete.',
+		);
+	}
+	if (entries.length > maxKeys) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`Too many keys: ${entries.length} in one item (item ${itemIndex})`,
+			`One item may name at most ${maxKeys} keys. Split the list over several items.`,
+		);
+	}
+	const keys = entries.map((entry, position) =>
+		toKey(ctx, itemIndex, entry, `Key ${position + 1} of the list`, maxKeyLength),
+	);
+	return [...new Set(keys)];
+}
+
+/** The value to store, as the string HyperID keeps. */
+export function readValue(ctx: IExecuteFunctions, itemIndex: number, format: ValueFormat): string {
+	const raw = ctx.getNodeParameter('value', itemIndex, '') as unknown;
+	if (format === 'string') {
+		if (typeof raw === 'string') return raw;
+		throw inputError(
+			ctx,
+			itemIndex,
+			`The value must be text in String format, but it is ${describe(raw)} (item ${itemIndex})`,
+			raw !== null && typeof raw === 'object'
+				? 'Set Options → Value Format to JSON to store objects and lists, or convert it with JSON.stringify().'
+				: 'Convert it to text with .toString(), or set Options → Value Format to JSON.',
+		);
+	}
+	if (raw === undefined) {
+		throw inputError(ctx, itemIndex, `The value is missing (item ${itemIndex})`, 'Map a value to store.');
+	}
+	if (typeof raw === 'string') {
+		try {
+			JSON.parse(raw);
+		} catch {
+			throw inputError(
+				ctx,
+				itemIndex,
+				`The value is not valid JSON (item ${itemIndex})`,
+				'In JSON format a text value must be JSON, e.g. {"plan": "pro"} or "a quoted string". Map an object directly, or set Value Format to String.',
+			);
+		}
+		return raw;
+	}
+	return JSON.stringify(raw);
+}
+
+/** Turns a stored value back into what the workflow gets. */
+export function parseStoredValue(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	key: string,
+	stored: string,
+	format: ValueFormat,
+): unknown {
+	if (format === 'string') return stored;
+	try {
+		return JSON.parse(stored);
+	} catch {
+		throw new NodeOperationError(ctx.getNode(), `The stored value of key "${key}" is not JSON (item ${itemIndex})`, {
+			description: 'It was stored as plain text. Set Options → Value Format to String to read it as text.',
+			itemIndex,
+		});
+	}
+}
+
+export function checkWalletAddress(ctx: IExecuteFunctions, itemIndex: number, raw: unknown): string | undefined {
+	if (raw === undefined || raw === null || raw === '') return undefined;
+	if (typeof raw !== 'string') {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`The wallet address must be text, but it is ${describe(raw)} (item ${itemIndex})`,
+			'Pick a wallet from the list, type its address, or leave it empty to use the wallet the user signed in with.',
+		);
+	}
+	const address = raw.trim();
+	if (address === '') return undefined;
+	const looksEvm = /^0x/i.test(address);
+	if ((looksEvm && EVM_ADDRESS.test(address)) || (!looksEvm && BASE58_ADDRESS.test(address))) return address;
+	throw inputError(
+		ctx,
+		itemIndex,
+		`"${address}" is not a wallet address (item ${itemIndex})`,
+		looksEvm
+			? 'An EVM wallet address is 0x followed by 40 hexadecimal digits (0-9, a-f), e.g. 0x52908400098527886E0F7030069857D2E4169EE7.'
+			: 'Expected an EVM address (0x followed by 40 hexadecimal digits) or a base58 address of 32-44 characters (e.g. Solana).',
+	);
+}
+
+export function checkIdentityProvider(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	known: string[] | undefined,
+): string {
+	if (typeof raw !== 'string' || raw.trim() === '') {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`The identity provider is ${typeof raw === 'string' ? 'empty' : describe(raw)} (item ${itemIndex})`,
+			`Pick an identity provider from the list${known ? ` (${known.join(', ')})` : ''}.`,
+		);
+	}
+	const provider = raw.trim();
+	if (known && !known.includes(provider)) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`Unknown identity provider "${provider}" (item ${itemIndex})`,
+			`HyperID knows these identity providers: ${known.join(', ')}.`,
+		);
+	}
+	return provider;
+}
+
+/** The request field that selects the family's storage target, checked before sending. */
+export function readTarget(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	family: Family,
+	knownProviders: string[] | undefined,
+): { body: IDataObject; subject: { identityProvider?: string; walletAddress?: string } } {
+	if (family.target === 'identityProvider') {
+		const identityProvider = checkIdentityProvider(
+			ctx,
+			itemIndex,
+			ctx.getNodeParameter('identityProvider', itemIndex),
+			knownProviders,
+		);
+		return { body: { identity_provider: identityProvider }, subject: { identityProvider } };
+	}
+	if (family.target === 'walletAddress') {
+		const walletAddress = checkWalletAddress(
+			ctx,
+			itemIndex,
+			ctx.getNodeParameter('walletAddress', itemIndex, '', { extractValue: true }),
+		);
+		return { body: walletAddress ? { wallet_address: walletAddress } : {}, subject: { walletAddress } };
+	}
+	return { body: {}, subject: {} };
+}

@@ -1,0 +1,202 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { readConnection } from '../transport/connection';
+import { HyperIdSession, toNodeError } from '../transport/request';
+import { prepare as prepareDelete } from './delete';
+import type { Operation } from './families';
+import { endpointFor, findFamily, WALLET_RESOURCE } from './families';
+import { prepare as prepareGet, readValues } from './get';
+import { prepare as prepareListKeys } from './listKeys';
+import { prepare as prepareListSharedKeys } from './listSharedKeys';
+import type { ValueFormat } from './parameters';
+import { prepare as prepareSet } from './set';
+import type { ItemWork, Prepare, RunSettings } from './types';
+import { prepare as prepareWallets } from './wallet';
+
+const PREPARE: Record<Operation, Prepare> = {
+	set: prepareSet,
+	get: prepareGet,
+	delete: prepareDelete,
+	listKeys: prepareListKeys,
+	listSharedKeys: prepareListSharedKeys,
+};
+
+export const DEFAULT_CONCURRENCY = 8;
+/** Keys per batched read request; a server with a lower cap makes the batch split in halves. */
+const BATCH_KEYS = 100;
+
+type Outcome = IDataObject[] | Error;
+
+/** A unit of work for the pool: one item, or several items sharing one batched read. */
+interface Task {
+	run(): Promise<void>;
+}
+
+function readSettings(ctx: IExecuteFunctions): { settings: RunSettings; options: IDataObject } {
+	const resource = ctx.getNodeParameter('resource', 0) as string;
+	const operation = ctx.getNodeParameter('operation', 0) as string;
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const family = findFamily(resource);
+	if (resource !== WALLET_RESOURCE && !family?.operations.includes(operation as Operation)) {
+		throw new NodeOperationError(ctx.getNode(), `The operation "${operation}" is not available for "${resource}"`, {
+			description: 'Pick a resource and an operation from the lists.',
+		});
+	}
+	return {
+		options,
+		settings: {
+			resource,
+			operation,
+			family,
+			simplify: options.simplify !== false,
+			valueFormat: (options.valueFormat as ValueFormat) ?? 'string',
+			getOutput: options.getOutput === 'allValues' ? 'allValues' : 'perValue',
+			keysOutput: options.keysOutput === 'perKey' ? 'perKey' : 'summary',
+			pageSize: Math.max(1, Number(options.pageSize ?? 100)),
+			concurrency: Math.min(64, Math.max(1, Math.floor(Number(options.concurrency ?? DEFAULT_CONCURRENCY)))),
+			batchReads: options.batchReads === true,
+		},
+	};
+}
+
+/** The same failure, told about another item that shared its request. */
+function forItem(ctx: IExecuteFunctions, error: Error, itemIndex: number): Error {
+	if (!(error instanceof NodeApiError)) return error;
+	const copy = new NodeApiError(ctx.getNode(), { error: error.message }, {
+		message: error.message,
+		description: error.description ?? undefined,
+		httpCode: error.httpCode ?? undefined,
+		itemIndex,
+	});
+	copy.context = { ...error.context, itemIndex };
+	return copy;
+}
+
+function batchTasks(
+	ctx: IExecuteFunctions,
+	session: HyperIdSession,
+	settings: RunSettings,
+	works: ItemWork[],
+	record: (itemIndex: number, outcome: Outcome) => void,
+): Task[] {
+	const endpoint = endpointFor(settings.family!, 'get');
+	const groups = new Map<string, ItemWork[][]>();
+	for (const work of works) {
+		const read = work.read!;
+		const chunks = groups.get(read.group) ?? [];
+		const last = chunks[chunks.length - 1];
+		const lastKeys = last ? last.reduce((sum, entry) => sum + entry.read!.keys.length, 0) : Infinity;
+		if (last && lastKeys + read.keys.length <= BATCH_KEYS) last.push(work);
+		else chunks.push([work]);
+		groups.set(read.group, chunks);
+	}
+	const tasks: Task[] = [];
+	for (const chunks of groups.values()) {
+		for (const chunk of chunks) {
+			tasks.push({
+				run: async () => {
+					const first = chunk[0];
+					const keys = [...new Set(chunk.flatMap((work) => work.read!.keys))];
+					try {
+						const outcome = await readValues(session, endpoint, first.read!.targetBody, keys, {}, first.itemIndex);
+						for (const work of chunk) {
+							try {
+								record(work.itemIndex, work.read!.present(outcome.values));
+							} catch (error) {
+								record(work.itemIndex, error as Error);
+							}
+						}
+					} catch (error) {
+						for (const work of chunk) record(work.itemIndex, forItem(ctx, error as Error, work.itemIndex));
+					}
+				},
+			});
+		}
+	}
+	return tasks;
+}
+
+/** Runs tasks with at most `limit` in flight; stops starting new ones once `stop()` says so. */
+async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < tasks.length && !stop()) {
+			const task = tasks[next++];
+			await task.run();
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+	const context = (error as NodeApiError).context ?? {};
+	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? undefined;
+	const json: IDataObject = { error: error.message };
+	if (code !== undefined && code !== null) json.code = code as IDataObject[string];
+	const description = (error as NodeApiError).description;
+	if (description) json.description = description;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const { settings, options } = readSettings(this);
+	const session = new HyperIdSession(this, await readConnection(this), {
+		retries: Math.max(0, Math.floor(Number(options.retries ?? 3))),
+		retryDelayMs: Math.max(0, Number(options.retryDelay ?? 500)),
+		timeoutMs: Math.max(1, Number(options.timeout ?? 30_000)),
+	});
+	if (settings.family?.target === 'identityProvider') {
+		settings.knownProviders = await session.identityProviders();
+	}
+	const prepare = settings.family ? PREPARE[settings.operation as Operation] : prepareWallets;
+	const continueOnFail = this.continueOnFail();
+
+	// Every item is checked before anything is sent: a bad item fails the run with nothing written.
+	const outcomes: Outcome[] = new Array(items.length);
+	const works: ItemWork[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			works.push(prepare(this, itemIndex, settings));
+		} catch (error) {
+			const failure = toNodeError(this, error, itemIndex);
+			if (!continueOnFail) throw failure;
+			outcomes[itemIndex] = failure;
+		}
+	}
+
+	// Without "Continue on Fail" the first failure stops new requests; those in flight finish.
+	let failed = false;
+	const record = (itemIndex: number, outcome: Outcome) => {
+		outcomes[itemIndex] = outcome;
+		if (outcome instanceof Error && !continueOnFail) failed = true;
+	};
+	const batched = settings.batchReads ? works.filter((work) => work.read) : [];
+	const single = settings.batchReads ? works.filter((work) => !work.read) : works;
+	const tasks: Task[] = [
+		...single.map((work) => ({
+			run: async () => {
+				try {
+					record(work.itemIndex, await work.run(session));
+				} catch (error) {
+					record(work.itemIndex, error as Error);
+				}
+			},
+		})),
+		...batchTasks(this, session, settings, batched, record),
+	];
+	await runBounded(tasks, settings.concurrency, () => failed);
+
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const outcome = outcomes[itemIndex];
+		if (outcome instanceof Error) {
+			if (!continueOnFail) throw outcome;
+			output.push(errorItem(outcome, itemIndex));
+		} else if (outcome) {
+			for (const json of outcome) output.push({ json, pairedItem: { item: itemIndex } });
+		}
+	}
+	return [output];
+}

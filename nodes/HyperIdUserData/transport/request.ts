@@ -1,0 +1,322 @@
+import type { IDataObject, IExecuteFunctions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeError, NodeOperationError, sleep } from 'n8n-workflow';
+
+import type { Connection, HyperIdContext } from './connection';
+import { apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
+import type { Endpoint, RequestSubject } from './resultCodes';
+import { meaningOf, resultError } from './resultCodes';
+
+export interface TransportOptions {
+	/** Retries after the first attempt for transient faults (-4, HTTP 429/5xx, dropped connections, timeouts). */
+	retries: number;
+	/** First backoff delay; doubles per retry. */
+	retryDelayMs: number;
+	timeoutMs: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+const TRANSIENT_NETWORK_CODES = new Set([
+	'ECONNRESET',
+	'ECONNREFUSED',
+	'ECONNABORTED',
+	'ETIMEDOUT',
+	'ESOCKETTIMEDOUT',
+	'EPIPE',
+	'EAI_AGAIN',
+	'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+export interface TransportStats {
+	requests: number;
+	retries: number;
+	refreshes: number;
+}
+
+/** A transient fault that may be retried, with what to tell the user if retries run out. */
+class TransientFault {
+	constructor(
+		readonly message: string,
+		readonly description: string,
+		readonly code: string,
+		readonly retryAfterMs?: number,
+		readonly response?: IDataObject,
+	) {}
+}
+
+function errorCode(error: unknown): string | undefined {
+	let current = error as { code?: unknown; httpCode?: unknown; cause?: unknown; message?: unknown } | undefined;
+	for (let depth = 0; current && depth < 5; depth++) {
+		if (typeof current.code === 'string' && TRANSIENT_NETWORK_CODES.has(current.code)) return current.code;
+		if (typeof current.httpCode === 'string' && TRANSIENT_NETWORK_CODES.has(current.httpCode)) return current.httpCode;
+		if (typeof current.message === 'string') {
+			if (/socket hang up/i.test(current.message)) return 'ECONNRESET';
+			if (/timeout of \d+ms exceeded/i.test(current.message)) return 'ETIMEDOUT';
+		}
+		current = current.cause as typeof current;
+	}
+	return undefined;
+}
+
+function retryAfterMs(headers: IDataObject | undefined): number | undefined {
+	const raw = headers?.['retry-after'];
+	if (raw === undefined) return undefined;
+	const seconds = Number(raw);
+	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+	const date = Date.parse(String(raw));
+	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function isAuthFailure(error: unknown): boolean {
+	const text = JSON.stringify((error as { cause?: { body?: unknown } })?.cause?.body ?? '') + String((error as Error)?.message ?? '');
+	return /invalid_grant|invalid_client|unauthorized_client|EAUTH|status 40[013]/i.test(text);
+}
+
+/** Any failure as the node's own error, carrying the item it belongs to. */
+export function toNodeError(ctx: HyperIdContext, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
+		return error;
+	}
+	if (error instanceof NodeError) {
+		return new NodeOperationError(ctx.getNode(), error, { itemIndex, description: error.description ?? undefined });
+	}
+	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+}
+
+/**
+ * One execution's connection to HyperID: the API base (discovery fetched at most once), the
+ * refresh-once-and-resend rule shared by all requests in flight, and bounded retries.
+ */
+export class HyperIdSession {
+	readonly stats: TransportStats = { requests: 0, retries: 0, refreshes: 0 };
+
+	private discovery?: Promise<IDataObject | undefined>;
+
+	private apiBase?: Promise<string>;
+
+	/** Bumped by every successful refresh; a request knows which token generation it used. */
+	private tokenGeneration = 0;
+
+	private refreshing?: Promise<void>;
+
+	private deadCredential?: NodeApiError;
+
+	constructor(
+		readonly ctx: HyperIdContext,
+		private readonly connection: Connection,
+		readonly options: TransportOptions,
+	) {}
+
+	async getDiscovery(): Promise<IDataObject | undefined> {
+		this.discovery ??= fetchDiscovery(this.ctx, this.connection, this.options.timeoutMs);
+		return await this.discovery;
+	}
+
+	/** The identity providers HyperID knows, or undefined when discovery cannot be loaded. */
+	async identityProviders(): Promise<string[] | undefined> {
+		return identityProvidersOf(await this.getDiscovery());
+	}
+
+	async getApiBase(): Promise<string> {
+		this.apiBase ??= this.connection.apiBase
+			? Promise.resolve(this.connection.apiBase)
+			: this.getDiscovery().then((discovery) => apiBaseFrom(this.ctx, this.connection, discovery));
+		return await this.apiBase;
+	}
+
+	/**
+	 * POSTs `body` to the endpoint and returns HyperID's JSON answer when its result is a success
+	 * (0, or 1 where "not found" is a success); otherwise throws the node's own error.
+	 */
+	async call(endpoint: Endpoint, body: IDataObject, subject: RequestSubject, itemIndex: number): Promise<IDataObject> {
+		const url = `${await this.getApiBase()}${endpoint.path}`;
+		let refreshed = false;
+		let attempt = 0;
+		for (;;) {
+			attempt++;
+			if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+			const generation = this.tokenGeneration;
+			let outcome: IDataObject | 'auth' | TransientFault;
+			try {
+				outcome = await this.send(url, body);
+			} catch (error) {
+				const code = errorCode(error);
+				if (!code || this.cancelled()) throw this.wrapUnexpected(error, endpoint, itemIndex);
+				const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'ESOCKETTIMEDOUT';
+				outcome = timedOut
+					? new TransientFault(
+							`HyperID did not answer within ${this.options.timeoutMs} ms (item ${itemIndex})`,
+							'The request timed out. Try again later, or raise "Timeout" or "Retries" in the node options.',
+							code,
+						)
+					: new TransientFault(
+							`The connection to HyperID failed (${code})`,
+							'The network or HyperID dropped the connection. Try again later, or raise "Retries" in the node options.',
+							code,
+						);
+			}
+
+			if (outcome === 'auth') {
+				if (refreshed) {
+					throw resultError(this.ctx.getNode(), endpoint, { result: -1 }, subject, itemIndex);
+				}
+				await this.refreshAfter(generation, itemIndex);
+				refreshed = true;
+				attempt--;
+				continue;
+			}
+			if (outcome instanceof TransientFault) {
+				if (attempt > this.options.retries) throw this.transientError(outcome, endpoint, subject, itemIndex, attempt);
+				this.stats.retries++;
+				await sleep(this.backoff(attempt, outcome.retryAfterMs));
+				continue;
+			}
+
+			const result = Number(outcome.result);
+			const meaning = meaningOf(endpoint, result);
+			if (meaning === 'success' || meaning === 'notFound') return outcome;
+			if (meaning === 'tokenInvalid' || meaning === 'tokenExpired') {
+				if (refreshed) throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
+				await this.refreshAfter(generation, itemIndex);
+				refreshed = true;
+				attempt--;
+				continue;
+			}
+			if (meaning === 'serviceUnavailable') {
+				if (attempt > this.options.retries) {
+					throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex, attempt);
+				}
+				this.stats.retries++;
+				await sleep(this.backoff(attempt));
+				continue;
+			}
+			throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
+		}
+	}
+
+	/** One HTTP exchange: the parsed body, 'auth' for HTTP 401, or a transient fault. */
+	private async send(url: string, body: IDataObject): Promise<IDataObject | 'auth' | TransientFault> {
+		this.stats.requests++;
+		const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, {
+			method: 'POST',
+			url,
+			body,
+			json: true,
+			headers: { 'Content-Type': 'application/json' },
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: this.options.timeoutMs,
+		})) as IN8nHttpFullResponse;
+		const status = response.statusCode;
+		const data = response.body as IDataObject | string | undefined;
+		if (status === 401) return 'auth';
+		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
+		if (status === 429 || status >= 500) {
+			if (hasResult && status < 500) return data;
+			return new TransientFault(
+				status === 429 ? 'HyperID is receiving too many requests' : `HyperID answered with HTTP ${status}`,
+				status === 429
+					? 'HyperID asked to slow down. Lower "Concurrency" in the node options, or try again later.'
+					: 'HyperID had a server error. Try again later, or raise "Retries" in the node options.',
+				String(status),
+				retryAfterMs(response.headers as IDataObject),
+			);
+		}
+		if (hasResult) return data;
+		return {
+			result: Number.NaN,
+			httpStatus: status,
+		};
+	}
+
+	private cancelled(): boolean {
+		const ctx = this.ctx as IExecuteFunctions;
+		return typeof ctx.getExecutionCancelSignal === 'function' && ctx.getExecutionCancelSignal()?.aborted === true;
+	}
+
+	private backoff(attempt: number, retryAfter?: number): number {
+		const exponential = Math.min(MAX_BACKOFF_MS, this.options.retryDelayMs * 2 ** (attempt - 1));
+		// Jitter spreads the retries of concurrent requests apart.
+		const jittered = exponential / 2 + Math.random() * (exponential / 2);
+		return Math.min(MAX_BACKOFF_MS, Math.max(jittered, retryAfter ?? 0));
+	}
+
+	/**
+	 * Refreshes the token once per expiry: requests that were sent with the same token wait for
+	 * the same refresh; a request sent before a refresh that already happened just resends.
+	 */
+	private async refreshAfter(generation: number, itemIndex: number): Promise<void> {
+		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+		if (generation !== this.tokenGeneration) return;
+		this.refreshing ??= this.refresh().finally(() => {
+			this.refreshing = undefined;
+		});
+		await this.refreshing;
+		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+	}
+
+	private async refresh(): Promise<void> {
+		this.stats.refreshes++;
+		try {
+			await this.ctx.helpers.refreshOAuth2Token.call(this.ctx, CREDENTIAL_TYPE);
+			this.tokenGeneration++;
+		} catch (error) {
+			if (isAuthFailure(error) || !errorCode(error)) {
+				this.deadCredential = new NodeApiError(
+					this.ctx.getNode(),
+					{ error: 'refresh_failed' } as JsonObject,
+					{
+						message: 'The HyperID sign-in has expired and could not be renewed',
+						description:
+							'HyperID refused to refresh the access token (the refresh token expired, was revoked or was already used). Open the HyperID credential and click "Reconnect" to sign in again.',
+						httpCode: 'invalid_grant',
+					},
+				);
+				return;
+			}
+			throw new NodeApiError(this.ctx.getNode(), { error: errorCode(error) ?? 'refresh_failed' } as JsonObject, {
+				message: 'Could not reach HyperID to renew the sign-in',
+				description: `The token endpoint did not answer (${errorCode(error)}). Try again later.`,
+				httpCode: errorCode(error),
+			});
+		}
+	}
+
+	private deadCredentialFor(itemIndex: number): NodeApiError {
+		const dead = this.deadCredential as NodeApiError;
+		const error = new NodeApiError(this.ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
+			message: dead.message,
+			description: dead.description ?? undefined,
+			httpCode: 'invalid_grant',
+			itemIndex,
+		});
+		error.context.fatal = true;
+		return error;
+	}
+
+	private transientError(
+		fault: TransientFault,
+		endpoint: Endpoint,
+		subject: RequestSubject,
+		itemIndex: number,
+		attempts: number,
+	): NodeApiError {
+		const error = new NodeApiError(this.ctx.getNode(), { error: fault.code } as JsonObject, {
+			message: `${fault.message} while trying to ${endpoint.action}`,
+			description: `${fault.description} (${attempts} attempt(s) made${subject.key !== undefined ? `, key "${subject.key}"` : ''}.)`,
+			httpCode: fault.code,
+			itemIndex,
+		});
+		return error;
+	}
+
+	private wrapUnexpected(error: unknown, endpoint: Endpoint, itemIndex: number): NodeApiError {
+		if (error instanceof NodeApiError && error.context.itemIndex !== undefined) return error;
+		const reason = String((error as Error)?.message ?? error);
+		return new NodeApiError(this.ctx.getNode(), { error: reason } as JsonObject, {
+			message: `Could not ${endpoint.action}: ${reason}`,
+			description: 'The request to HyperID failed before an answer arrived. Check the credential\'s URLs and the network.',
+			itemIndex,
+		});
+	}
+}
