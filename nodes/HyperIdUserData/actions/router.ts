@@ -80,6 +80,8 @@ function batchTasks(
 	works: ItemWork[],
 	record: (itemIndex: number, outcome: Outcome) => void,
 ): Task[] {
+	// The wallet resource has no family: there is nothing to batch (and no endpoint to look up).
+	if (works.length === 0) return [];
 	const endpoint = endpointFor(settings.family!, 'get');
 	const groups = new Map<string, ItemWork[][]>();
 	for (const work of works) {

@@ -66,6 +66,13 @@ function retryAfterMs(headers: IDataObject | undefined): number | undefined {
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** The HTTP status of a failed request (axios errors from the token endpoint), if any. */
+function httpStatusOf(error: unknown): number | undefined {
+	const candidate = error as { status?: unknown; response?: { status?: unknown } } | undefined;
+	const status = candidate?.response?.status ?? candidate?.status;
+	return typeof status === 'number' ? status : undefined;
+}
+
 function isAuthFailure(error: unknown): boolean {
 	const text = JSON.stringify((error as { cause?: { body?: unknown } })?.cause?.body ?? '') + String((error as Error)?.message ?? '');
 	return /invalid_grant|invalid_client|unauthorized_client|EAUTH|status 40[013]/i.test(text);
@@ -145,7 +152,7 @@ export class HyperIdSession {
 				const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'ESOCKETTIMEDOUT';
 				outcome = timedOut
 					? new TransientFault(
-							`HyperID did not answer within ${this.options.timeoutMs} ms (item ${itemIndex})`,
+							`HyperID did not answer within ${this.options.timeoutMs} ms`,
 							'The request timed out. Try again later, or raise "Timeout" or "Retries" in the node options.',
 							code,
 						)
@@ -158,7 +165,7 @@ export class HyperIdSession {
 
 			if (outcome === 'auth') {
 				if (refreshed) {
-					throw resultError(this.ctx.getNode(), endpoint, { result: -1 }, subject, itemIndex);
+					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, { result: -1 }, subject, itemIndex), generation);
 				}
 				await this.refreshAfter(generation, itemIndex);
 				refreshed = true;
@@ -176,7 +183,7 @@ export class HyperIdSession {
 			const meaning = meaningOf(endpoint, result);
 			if (meaning === 'success' || meaning === 'notFound') return outcome;
 			if (meaning === 'tokenInvalid' || meaning === 'tokenExpired') {
-				if (refreshed) throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
+				if (refreshed) throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex), generation);
 				await this.refreshAfter(generation, itemIndex);
 				refreshed = true;
 				attempt--;
@@ -200,7 +207,8 @@ export class HyperIdSession {
 		const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, {
 			method: 'POST',
 			url,
-			body,
+			// n8n drops an empty object body; HyperID wants a JSON object on every call (list-get, /user-wallets/get).
+			body: Object.keys(body).length > 0 ? body : '{}',
 			json: true,
 			headers: { 'Content-Type': 'application/json' },
 			returnFullResponse: true,
@@ -261,7 +269,10 @@ export class HyperIdSession {
 			await this.ctx.helpers.refreshOAuth2Token.call(this.ctx, CREDENTIAL_TYPE);
 			this.tokenGeneration++;
 		} catch (error) {
-			if (isAuthFailure(error) || !errorCode(error)) {
+			const code = errorCode(error);
+			const status = httpStatusOf(error);
+			const unavailable = status !== undefined && (status === 429 || status >= 500);
+			if (isAuthFailure(error) || (!code && !unavailable)) {
 				this.deadCredential = new NodeApiError(
 					this.ctx.getNode(),
 					{ error: 'refresh_failed' } as JsonObject,
@@ -274,12 +285,23 @@ export class HyperIdSession {
 				);
 				return;
 			}
-			throw new NodeApiError(this.ctx.getNode(), { error: errorCode(error) ?? 'refresh_failed' } as JsonObject, {
-				message: 'Could not reach HyperID to renew the sign-in',
-				description: `The token endpoint did not answer (${errorCode(error)}). Try again later.`,
-				httpCode: errorCode(error),
+			const reason = code ?? `HTTP ${status}`;
+			const message = 'Could not reach HyperID to renew the sign-in';
+			const failure = new NodeApiError(this.ctx.getNode(), { error: reason } as JsonObject, {
+				message,
+				description: `The token endpoint did not answer (${reason}). Try again later.`,
+				httpCode: code ?? String(status),
 			});
+			// NodeApiError swaps the message for n8n's generic text on Node.js error codes.
+			failure.message = message;
+			throw failure;
 		}
+	}
+
+	/** A token refreshed in this execution and still rejected: the credential is dead for every item. */
+	private rejectedAfterRefresh(error: NodeApiError, generation: number): NodeApiError {
+		if (generation === this.tokenGeneration) this.deadCredential ??= error;
+		return error;
 	}
 
 	private deadCredentialFor(itemIndex: number): NodeApiError {
@@ -287,9 +309,13 @@ export class HyperIdSession {
 		const error = new NodeApiError(this.ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
 			message: dead.message,
 			description: dead.description ?? undefined,
-			httpCode: 'invalid_grant',
+			httpCode: dead.httpCode ?? 'invalid_grant',
 			itemIndex,
 		});
+		if (dead.context.resultCode !== undefined) {
+			error.context.resultCode = dead.context.resultCode;
+			error.context.meaning = dead.context.meaning;
+		}
 		error.context.fatal = true;
 		return error;
 	}
@@ -301,12 +327,16 @@ export class HyperIdSession {
 		itemIndex: number,
 		attempts: number,
 	): NodeApiError {
+		const message = `${fault.message} while trying to ${endpoint.action} (item ${itemIndex})`;
 		const error = new NodeApiError(this.ctx.getNode(), { error: fault.code } as JsonObject, {
-			message: `${fault.message} while trying to ${endpoint.action}`,
+			message,
 			description: `${fault.description} (${attempts} attempt(s) made${subject.key !== undefined ? `, key "${subject.key}"` : ''}.)`,
 			httpCode: fault.code,
 			itemIndex,
 		});
+		// NodeApiError swaps the message for n8n's generic text when httpCode is a Node.js error code
+		// (ECONNRESET, ECONNABORTED, ...): keep the message that names the fault and the operation.
+		error.message = message;
 		return error;
 	}
 

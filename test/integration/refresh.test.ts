@@ -1,0 +1,156 @@
+/**
+ * Refresh-and-resend (API.md "Decisions": -1/-2 or HTTP 401 -> refresh once, resend once; refresh
+ * tokens rotate). The emulator expires tokens for real; the CredentialStore records what is saved.
+ */
+import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
+import { apiRequests, credentialFor, DEMO, errorOf, N8N_GENERIC_MESSAGES, newEmulator, resetEmulator, run, stored, textOf, tokenRequests } from './setup';
+import type { Emulator } from './setup';
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await newEmulator();
+});
+afterAll(async () => {
+	await emulator.close();
+});
+beforeEach(() => resetEmulator(emulator));
+
+const setByEmail = (options = {}) => ({
+	resource: 'userDataByEmail',
+	operation: 'set',
+	key: '={{ $json.key }}',
+	value: '={{ $json.value }}',
+	options: { retryDelay: 1, ...options },
+});
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
+
+function expectAllStored(n: number) {
+	const data = stored(emulator, 'email');
+	for (let i = 0; i < n; i++) expect(data[`k${i}`]?.value_data).toBe(`v${i}`);
+}
+
+test('a token that expires mid-run is refreshed once per expiry, the request resent, all items written', async () => {
+	emulator.setOptions({ expireTokensEveryRequests: 2 });
+	const credentials = credentialFor(emulator);
+	const original = credentials.oauthTokenData!;
+	const r = await run(emulator, credentials, setByEmail({ concurrency: 1 }), items(5));
+	expect(r.error).toBeUndefined();
+	expect(r.json).toEqual(items(5).map(({ key }) => ({ key, success: true, result: 0 })));
+	expectAllStored(5);
+	// expiries after the 2nd and the 4th served request: two refreshes, two -2 answers, each resent once
+	expect(emulator.stats().tokenGrants.refresh_token).toBe(2);
+	expect(tokenRequests(r)).toHaveLength(2);
+	expect(apiRequests(r).filter((entry) => entry.result === -2)).toHaveLength(2);
+	expect(apiRequests(r).filter((entry) => entry.result === 0)).toHaveLength(5);
+	// the rotated tokens are saved, the last one is what the store holds now
+	expect(credentials.saves).toBe(2);
+	const saved = credentials.oauthTokenData!;
+	expect(saved.refresh_token).not.toBe(original.refresh_token);
+	expect(saved.access_token).not.toBe(original.access_token);
+	expect(credentials.savedTokens[1].refresh_token).toBe(saved.refresh_token);
+	expect(credentials.savedTokens[0].refresh_token).not.toBe(saved.refresh_token);
+
+	// the saved refresh token works: expire everything, run again -> one refresh, success
+	emulator.setOptions({ expireTokensEveryRequests: 0 });
+	emulator.advanceClock(7200);
+	const again = await run(emulator, credentials, setByEmail(), [{ key: 'later', value: 'x' }]);
+	expect(again.error).toBeUndefined();
+	expect(tokenRequests(again)).toHaveLength(1);
+
+	// the original (rotated away) refresh token is dead: that credential must be reconnected
+	const stale = new CredentialStore(
+		hyperIdCustomCredentials(emulator.url, { clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, oauthTokenData: original }),
+	);
+	emulator.advanceClock(7200);
+	const dead = await run(emulator, stale, setByEmail(), [{ key: 'never', value: 'x' }]);
+	const error = errorOf(dead);
+	expect(textOf(error)).toMatch(/reconnect/i);
+	expect(error.context.itemIndex).toBe(0);
+	expect(stored(emulator, 'email').never).toBeUndefined();
+	expect(stale.saves).toBe(0);
+});
+
+test('an already expired access token: -2, one refresh, resent, saved', async () => {
+	const credentials = credentialFor(emulator, { expiresIn: 0 });
+	const r = await run(emulator, credentials, setByEmail(), [{ key: 'a', value: '1' }]);
+	expect(r.error).toBeUndefined();
+	expect(apiRequests(r).map((entry) => entry.result)).toEqual([-2, 0]);
+	expect(bodiesOf(r)).toEqual([
+		{ value_key: 'a', value_data: '1', access_scope: 1 },
+		{ value_key: 'a', value_data: '1', access_scope: 1 },
+	]);
+	expect(tokenRequests(r)).toHaveLength(1);
+	expect(credentials.saves).toBe(1);
+});
+
+test('HTTP 401 is treated like -1: refresh once, resend', async () => {
+	emulator.setFaults([{ path: '/user-data/by-email/set', status: 401 }]);
+	const credentials = credentialFor(emulator);
+	const r = await run(emulator, credentials, setByEmail(), [{ key: 'a', value: '1' }]);
+	expect(r.error).toBeUndefined();
+	expect(apiRequests(r).map((entry) => entry.status)).toEqual([401, 200]);
+	expect(tokenRequests(r)).toHaveLength(1);
+	expect(stored(emulator, 'email').a.value_data).toBe('1');
+});
+
+test('a second expiry right after the refresh fails with the reconnect message (no refresh loop)', async () => {
+	emulator.setOptions({ accessTokenLifetime: 0 }); // every refreshed token is born expired
+	const credentials = credentialFor(emulator, { expiresIn: 0 });
+	const r = await run(emulator, credentials, setByEmail(), [{ key: 'a', value: '1' }]);
+	const error = errorOf(r);
+	expect(error.constructor.name).toBe('NodeApiError');
+	expect(textOf(error)).toMatch(/reconnect/i);
+	expect(error.context.resultCode).toBe(-2);
+	expect(error.context.itemIndex).toBe(0);
+	for (const generic of N8N_GENERIC_MESSAGES) expect(textOf(error)).not.toContain(generic);
+	expect(apiRequests(r).map((entry) => entry.result)).toEqual([-2, -2]);
+	expect(tokenRequests(r)).toHaveLength(1);
+	// the rotated refresh token was still saved: the old one is spent
+	expect(credentials.saves).toBe(1);
+	expect(stored(emulator, 'email').a).toBeUndefined();
+});
+
+test('a refresh token the server refuses: the message says to reconnect, nothing is written', async () => {
+	const credentials = new CredentialStore(
+		hyperIdCustomCredentials(emulator.url, {
+			clientId: DEMO.clientId,
+			clientSecret: DEMO.clientSecret,
+			oauthTokenData: { access_token: emulator.createToken({ expiresIn: 0 }).access_token, refresh_token: 'rt-unknown-to-the-server', token_type: 'Bearer' },
+		}),
+	);
+	const r = await run(emulator, credentials, setByEmail({ concurrency: 1 }), items(3));
+	const error = errorOf(r);
+	expect(textOf(error)).toMatch(/reconnect/i);
+	expect(textOf(error)).not.toContain('rt-unknown-to-the-server');
+	expect(tokenRequests(r)).toHaveLength(1);
+	expect(apiRequests(r)).toHaveLength(1);
+	expect(credentials.saves).toBe(0);
+});
+
+test('concurrency 8: every in-flight request hits the same expiry, one refresh serves them all', async () => {
+	const credentials = credentialFor(emulator, { expiresIn: 0 });
+	emulator.setOptions({ latencyMs: 20 }); // keep 8 requests in flight together
+	const r = await run(emulator, credentials, setByEmail({ concurrency: 8 }), items(16));
+	expect(r.error).toBeUndefined();
+	expectAllStored(16);
+	expect(emulator.stats().tokenGrants.refresh_token).toBe(1);
+	expect(emulator.stats().maxInFlight).toBeGreaterThan(1);
+	expect(credentials.saves).toBe(1);
+	expect(r.json.map((json) => json.key)).toEqual(items(16).map(({ key }) => key));
+});
+
+test('concurrency 4 with an expiry every 5 served requests: one refresh per expiry', async () => {
+	emulator.setOptions({ expireTokensEveryRequests: 5, latencyMs: 5 });
+	const credentials = credentialFor(emulator);
+	const r = await run(emulator, credentials, setByEmail({ concurrency: 4 }), items(20));
+	expect(r.error).toBeUndefined();
+	expectAllStored(20);
+	// 20 successful writes, each token good for 5: expiries after the 5th, 10th and 15th
+	expect(emulator.stats().tokenGrants.refresh_token).toBe(3);
+	expect(credentials.saves).toBe(3);
+	expect(apiRequests(r).filter((entry) => entry.result === 0)).toHaveLength(20);
+});
+
+function bodiesOf(r: Awaited<ReturnType<typeof run>>) {
+	return apiRequests(r).map((entry) => entry.body);
+}

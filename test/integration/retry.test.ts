@@ -1,0 +1,138 @@
+/**
+ * Transient faults (API.md: -4 retried with bounded backoff; issue 3: also HTTP 429/5xx, dropped
+ * connections and timeouts) and the codes that must not be retried (-3, -5..-8).
+ */
+import type { FaultRule } from '../emulator/server';
+import { apiRequests, credentialFor, errorOf, N8N_GENERIC_MESSAGES, newEmulator, resetEmulator, run, sleep, stored, textOf } from './setup';
+import type { Emulator } from './setup';
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await newEmulator();
+});
+afterAll(async () => {
+	await emulator.close();
+});
+beforeEach(() => resetEmulator(emulator));
+
+const PATH = '/user-data/by-user-id/set';
+const TIMEOUT_MS = 150;
+const LATE_MS = 450;
+
+interface Kind {
+	name: string;
+	rule: FaultRule;
+	/** What the final error must name. */
+	names: RegExp;
+	code: string | number;
+}
+
+const KINDS: Kind[] = [
+	{ name: 'result -4', rule: { result: -4 }, names: /temporarily unavailable/i, code: -4 },
+	{ name: 'HTTP 502', rule: { status: 502 }, names: /502/, code: '502' },
+	{ name: 'HTTP 503', rule: { status: 503 }, names: /503/, code: '503' },
+	{ name: 'HTTP 429', rule: { status: 429 }, names: /too many requests|429/i, code: '429' },
+	{ name: 'dropped connection', rule: { reset: true }, names: /connection/i, code: 'ECONNRESET' },
+	{ name: 'timeout', rule: { delayMs: LATE_MS }, names: /did not answer|timed out|timeout/i, code: '' },
+];
+
+const params = (retries: number) => ({
+	resource: 'userDataByUserId',
+	operation: 'set',
+	key: '={{ $json.key }}',
+	value: '={{ $json.value }}',
+	options: { retries, retryDelay: 1, timeout: TIMEOUT_MS, concurrency: 1 },
+});
+
+describe.each(KINDS)('$name', (kind) => {
+	afterEach(async () => {
+		// a request the node gave up on is still answered later: let it land before the next test
+		if (kind.rule.delayMs) await sleep(LATE_MS + 50);
+	});
+
+	test('retries 2: two faults, then success; the value is written exactly once', async () => {
+		emulator.setFaults([{ path: PATH, times: 2, ...kind.rule }]);
+		const r = await run(emulator, credentialFor(emulator), params(2), [{ key: 'k', value: 'v' }]);
+		expect(r.error).toBeUndefined();
+		expect(r.json).toEqual([{ key: 'k', success: true, result: 0 }]);
+		expect(r.outputs?.[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }]);
+		expect(stored(emulator, 'user-id').k.value_data).toBe('v');
+		if (kind.rule.delayMs) {
+			await sleep(LATE_MS + 50);
+			// the late answers were to the same request body: same value, no other key
+			expect(Object.keys(stored(emulator, 'user-id'))).toEqual(['k']);
+		} else {
+			const sent = apiRequests(r, PATH);
+			expect(sent).toHaveLength(3);
+			expect(sent.filter((entry) => entry.result === 0)).toHaveLength(1);
+			expect(new Set(sent.map((entry) => JSON.stringify(entry.body))).size).toBe(1);
+		}
+	});
+
+	test('retries 0: the item fails with a message naming the fault and the item', async () => {
+		// first request normal (delay 0), the second one (item 1) faulted
+		emulator.setFaults([
+			{ path: PATH, delayMs: 0, times: 1 },
+			{ path: PATH, times: 1, ...kind.rule },
+		]);
+		const r = await run(emulator, credentialFor(emulator), params(0), [
+			{ key: 'first', value: '1' },
+			{ key: 'second', value: '2' },
+		]);
+		const error = errorOf(r);
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toMatch(kind.names);
+		expect(error.context.itemIndex).toBe(1);
+		// HTTP-level faults name the item in the message; a -4 result carries it in context (above)
+		if (kind.rule.result === undefined) expect(error.message).toMatch(/item 1/);
+		if (kind.code !== '') expect(error.context.resultCode ?? error.httpCode).toBe(kind.code);
+		for (const generic of N8N_GENERIC_MESSAGES) expect(textOf(error)).not.toContain(generic);
+		// n8n's own stock texts for Node.js error codes would hide which request failed
+		expect(error.message).not.toMatch(/perhaps (it|the server) is offline/i);
+		expect(stored(emulator, 'user-id').first.value_data).toBe('1');
+	});
+});
+
+test('backoff is bounded: retries 3 means 4 attempts, then the error says how many were made', async () => {
+	emulator.setFaults([{ path: PATH, result: -4, times: -1 }]);
+	const r = await run(emulator, credentialFor(emulator), params(3), [{ key: 'k', value: 'v' }]);
+	const error = errorOf(r);
+	expect(apiRequests(r, PATH)).toHaveLength(4);
+	expect(error.context.resultCode).toBe(-4);
+	expect(error.description).toMatch(/4/);
+});
+
+test.each([
+	['-3 access denied', -3],
+	['-5 invalid parameters', -5],
+	['-6 key access denied', -6],
+	['-7 key invalid', -7],
+])('%s is not retried (one request, retries 3)', async (_name, code) => {
+	emulator.setFaults([{ path: PATH, result: code, times: -1 }]);
+	const r = await run(emulator, credentialFor(emulator), params(3), [{ key: 'k', value: 'v' }]);
+	expect(errorOf(r).context.resultCode).toBe(code);
+	expect(apiRequests(r, PATH)).toHaveLength(1);
+});
+
+test('-6 on by-idp (identity provider not found) is not retried', async () => {
+	emulator.setFaults([{ path: '/user-data/by-idp/get', result: -6, times: -1 }]);
+	const r = await run(emulator, credentialFor(emulator), {
+		resource: 'userDataByIdp',
+		operation: 'get',
+		identityProvider: 'google',
+		keys: 'a',
+		options: { retries: 3, retryDelay: 1 },
+	});
+	expect(errorOf(r).context.resultCode).toBe(-6);
+	expect(apiRequests(r, '/user-data/by-idp/get')).toHaveLength(1);
+});
+
+test('a fault on one item under concurrency: the others are unaffected, the faulted one retried', async () => {
+	emulator.setFaults([{ path: PATH, status: 503, times: 3 }]);
+	const items = Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
+	const r = await run(emulator, credentialFor(emulator), { ...params(3), options: { retries: 3, retryDelay: 1, concurrency: 5 } }, items);
+	expect(r.error).toBeUndefined();
+	expect(r.json.map((json) => json.key)).toEqual(items.map((item) => item.key));
+	for (const item of items) expect(stored(emulator, 'user-id')[item.key].value_data).toBe(item.value);
+	expect(apiRequests(r, PATH).filter((entry) => entry.result === 0)).toHaveLength(10);
+});
