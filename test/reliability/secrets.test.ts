@@ -1,0 +1,158 @@
+/**
+ * Campaign 7: secrets. Every campaign scans what its runs captured (see helpers.ts `Campaign.scan`).
+ * This one drives the paths most likely to leak a token: every operation with the whole response
+ * (Simplify off), every error code, 401 and refresh, a dead credential, a failing token endpoint,
+ * dropped connections and timeouts; then scans outputs, error message, description and context,
+ * n8n's copy of the error, the run data and every captured log line, plus the harness's stray logs
+ * and the errors n8n-core reported, for every access, refresh and id token the emulator issued and
+ * every client secret used.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { reportedErrors, strayLogs } from '../harness/harness';
+import type { CredentialStore } from '../harness/harness';
+import { Campaign, CLIENT_B, DEMO, newEmulator, report, textOf, TOKEN_PATH, walletParam } from './helpers';
+import type { Emulator } from './helpers';
+
+let emulator: Emulator;
+let campaign: Campaign;
+
+beforeAll(async () => {
+	emulator = await newEmulator();
+	emulator.addClient({ ...CLIENT_B });
+	campaign = new Campaign('secrets', emulator);
+});
+afterAll(async () => {
+	await emulator?.close();
+});
+
+const OPERATIONS: INodeParameters[] = [
+	{ resource: 'userData', operation: 'set', key: 'k', value: 'v' },
+	{ resource: 'userData', operation: 'get', keys: 'k' },
+	{ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v', accessScope: 'public' },
+	{ resource: 'userDataByEmail', operation: 'get', keys: 'k' },
+	{ resource: 'userDataByEmail', operation: 'listKeys' },
+	{ resource: 'userDataByEmail', operation: 'listSharedKeys', returnAll: true },
+	{ resource: 'userDataByEmail', operation: 'delete', keys: 'k' },
+	{ resource: 'userDataByUserId', operation: 'set', key: 'k', value: 'v' },
+	{ resource: 'userDataByUserId', operation: 'delete', keys: 'k, nope' },
+	{ resource: 'userDataByIdp', operation: 'set', identityProvider: 'google', key: 'k', value: 'v' },
+	{ resource: 'userDataByIdp', operation: 'listKeys', identityProvider: 'google' },
+	{ resource: 'userDataByWallet', operation: 'set', walletAddress: walletParam(''), key: 'k', value: 'v' },
+	{ resource: 'userDataByWallet', operation: 'get', walletAddress: walletParam(DEMO.privateWallet), keys: 'k' },
+	{ resource: 'wallet', operation: 'getAll' },
+];
+
+let scenarios = 0;
+
+async function each(label: string, credentials: CredentialStore, parameters: INodeParameters, options: INodeParameters = {}, items: IDataObject[] = [{}]) {
+	scenarios++;
+	for (const continueOnFail of [false, true]) {
+		for (const simplify of [true, false]) {
+			await campaign.run(`${label} cof=${continueOnFail} simplify=${simplify}`, credentials, { ...parameters, options: { retryDelay: 1, ...options, simplify } }, items, continueOnFail);
+		}
+	}
+}
+
+test('every operation, simplified and whole responses', async () => {
+	const credentials = campaign.credential();
+	for (const parameters of OPERATIONS) await each(`${parameters.resource} ${parameters.operation}`, credentials, parameters);
+});
+
+test('every result code of set and get as an error', async () => {
+	const credentials = campaign.credential();
+	for (const result of [-3, -4, -5, -6, -7, -8, -99]) {
+		for (const parameters of [OPERATIONS[2], OPERATIONS[3], OPERATIONS[9], OPERATIONS[12]]) {
+			emulator.setFaults([{ result, times: -1 }]);
+			await each(`result ${result}`, credentials, parameters, { retries: 1 });
+		}
+	}
+	emulator.clearFaults();
+});
+
+test('refresh on -1, -2 and HTTP 401; rejected again after the refresh', async () => {
+	const credentials = campaign.credential();
+	for (const rule of [{ result: -1 }, { result: -2 }, { status: 401 }, { result: -1, times: -1 }, { status: 401, times: -1 }]) {
+		emulator.setFaults([{ path: '/user-data/by-email/set', times: 1, ...rule }]);
+		await each(`auth ${JSON.stringify(rule)}`, credentials, OPERATIONS[2]);
+	}
+	emulator.clearFaults();
+	expect(credentials.saves).toBeGreaterThan(0);
+});
+
+test('dead credential and a failing token endpoint', async () => {
+	for (const rule of [
+		{ path: TOKEN_PATH, status: 400 },
+		{ path: TOKEN_PATH, status: 401 },
+		{ path: TOKEN_PATH, status: 503 },
+		{ path: TOKEN_PATH, reset: true },
+		{ path: TOKEN_PATH, delayMs: 400 },
+	]) {
+		emulator.setFaults([{ times: -1, ...rule }]);
+		await each(`token endpoint ${JSON.stringify(rule)}`, campaign.credential({ expiresIn: 0 }), OPERATIONS[2], { timeout: 200 });
+	}
+	emulator.clearFaults();
+	// The stored refresh token already used elsewhere: invalid_grant.
+	const credentials = campaign.credential({ expiresIn: 0 });
+	await fetch(`${emulator.url}${TOKEN_PATH}`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({
+			grant_type: 'refresh_token',
+			refresh_token: String(credentials.oauthTokenData?.refresh_token),
+			client_id: DEMO.clientId,
+			client_secret: DEMO.clientSecret,
+		}).toString(),
+	}).then(async (response) => {
+		const body = (await response.json()) as IDataObject;
+		campaign.addSecret(body.access_token as string, body.refresh_token as string, body.id_token as string);
+	});
+	await each('invalid_grant', credentials, OPERATIONS[2]);
+	// A wrong client secret: invalid_client.
+	await each('invalid_client', campaign.credential({ expiresIn: 0 }, { clientSecret: 'wrong-client-secret-123' }), OPERATIONS[2]);
+	campaign.addSecret('wrong-client-secret-123');
+});
+
+test('dropped connections, server errors and timeouts', async () => {
+	const credentials = campaign.credential({ clientId: CLIENT_B.clientId });
+	for (const rule of [{ reset: true }, { status: 500 }, { status: 502 }, { status: 429 }, { delayMs: 400 }]) {
+		emulator.setFaults([{ times: -1, ...rule }]);
+		await each(`fault ${JSON.stringify(rule)}`, credentials, OPERATIONS[3], { retries: 1, timeout: 200 });
+	}
+	emulator.clearFaults();
+});
+
+test('bad input errors', async () => {
+	const credentials = campaign.credential();
+	await each('bad key', credentials, { ...OPERATIONS[2], key: '' });
+	await each('bad wallet', credentials, { ...OPERATIONS[12], walletAddress: walletParam('0x12') });
+	await each('bad idp', credentials, { ...OPERATIONS[9], identityProvider: 'nope' });
+});
+
+test('the scan itself finds a planted token (output, error description, log line)', () => {
+	const probe = new Campaign('scanner self-test', emulator);
+	const token = 'planted-token-0123456789abcdef';
+	probe.addSecret(token);
+	const fake = { outputs: [[{ json: { note: `x${token}x` } }]], logs: [`debug: Bearer ${token}`], error: Object.assign(new Error('m'), { description: token }), requests: [], json: [] };
+	probe.scan('fake', fake as never);
+	expect(probe.leaks.map((leak) => leak.where)).toEqual(expect.arrayContaining(['output items', 'error description', 'log line']));
+});
+
+test('nothing captured holds a token or a client secret', () => {
+	// Whatever was logged outside a run, and the errors n8n-core reported, count too.
+	const outside = [textOf(strayLogs), textOf(reportedErrors)].join('\n');
+	for (const secret of campaign.secrets) if (outside.includes(secret)) campaign.leaks.push({ run: 'outside runs', where: 'stray logs / reported errors', secret: secret.slice(0, 6) });
+	report('7 secrets', {
+		scenarios,
+		runs: campaign.runs,
+		secretsWatched: campaign.secrets.size,
+		charactersScanned: campaign.scannedChars,
+		logLinesScanned: campaign.scannedLogLines,
+		strayLogLines: strayLogs.length,
+		reportedErrors: reportedErrors.length,
+		leaks: campaign.leaks.length,
+	});
+	expect(campaign.secrets.size).toBeGreaterThan(20);
+	expect(campaign.scannedLogLines).toBeGreaterThan(100);
+	expect(campaign.leaks).toEqual([]);
+});
