@@ -170,6 +170,7 @@ describe('continueOnFail', () => {
 		expect(out[0].json).toEqual({ key: 'a', success: true, result: 0 });
 		expect(out[1].json.error).toMatch(/empty/i);
 		expect(out[1].json.error).toMatch(/item 1/);
+		expect(out[1].json.code).toBe('invalid_input');
 		expect(out[2].json.error).toMatch(/twitter/);
 		expect(out[2].json.code).toBe(-6);
 		expect(out[3].json).toEqual({ key: 'd', success: true, result: 0 });

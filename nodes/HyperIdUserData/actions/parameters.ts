@@ -9,13 +9,19 @@ const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BASE58_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
 
 function describe(value: unknown): string {
+	if (value === undefined) return 'missing';
 	if (value === null) return 'null';
 	if (Array.isArray(value)) return 'a list';
 	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** Input refused before sending; `invalid_input` is the code a "Continue on Fail" item carries. */
+export const INVALID_INPUT = 'invalid_input';
+
 function inputError(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string) {
-	return new NodeOperationError(ctx.getNode(), message, { description, itemIndex });
+	const error = new NodeOperationError(ctx.getNode(), message, { description, itemIndex });
+	error.context.code = INVALID_INPUT;
+	return error;
 }
 
 /** A key as HyperID expects it: a non-empty string. Numbers from expressions are accepted as text. */
@@ -156,10 +162,12 @@ export function parseStoredValue(
 	try {
 		return JSON.parse(stored);
 	} catch {
-		throw new NodeOperationError(ctx.getNode(), `The stored value of key "${key}" is not JSON (item ${itemIndex})`, {
-			description: 'It was stored as plain text. Set Options → Value Format to String to read it as text.',
+		throw inputError(
+			ctx,
 			itemIndex,
-		});
+			`The stored value of key "${key}" is not JSON (item ${itemIndex})`,
+			'It was stored as plain text. Set Options → Value Format to String to read it as text.',
+		);
 	}
 }
 

@@ -133,7 +133,7 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 
 function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	const context = (error as NodeApiError).context ?? {};
-	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? undefined;
+	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
 	const json: IDataObject = { error: error.message };
 	if (code !== undefined && code !== null) json.code = code as IDataObject[string];
 	const description = (error as NodeApiError).description;

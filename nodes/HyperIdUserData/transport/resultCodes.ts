@@ -82,7 +82,7 @@ function explain(
 			};
 		case 'serviceUnavailable':
 			return {
-				message: 'HyperID is temporarily unavailable',
+				message: `HyperID is temporarily unavailable and could not ${endpoint.action}`,
 				description: `HyperID answered "service temporarily unavailable" ${attempts} time(s). Try again later, or raise "Retries" in the node options.`,
 			};
 		case 'invalidParameters':
