@@ -136,3 +136,35 @@ test('a fault on one item under concurrency: the others are unaffected, the faul
 	for (const item of items) expect(stored(emulator, 'user-id')[item.key].value_data).toBe(item.value);
 	expect(apiRequests(r, PATH).filter((entry) => entry.result === 0)).toHaveLength(10);
 });
+
+describe('an answer that is not HyperID', () => {
+	test('HTTP 404 without a result code names the URL to check, and is not retried', async () => {
+		const { createServer } = await import('node:http');
+		const server = createServer((_req, res) => {
+			res.writeHead(404, { 'Content-Type': 'text/html' });
+			res.end('<html>not here</html>');
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const port = (server.address() as { port: number }).port;
+		let hits = 0;
+		server.on('request', () => hits++);
+		try {
+			const emulator = await newEmulator();
+			try {
+				const r = await run(
+					emulator,
+					credentialFor(emulator, {}, { apiUrl: `http://127.0.0.1:${port}` }),
+					{ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v', options: { retryDelay: 1 } },
+				);
+				expect(r.error?.message).toMatch(/HTTP 404 without a result code/);
+				expect(String(r.error?.description)).toContain(`http://127.0.0.1:${port}/user-data/by-email/set`);
+				expect(String(r.error?.description)).toMatch(/API URL/);
+				expect(hits).toBe(1);
+			} finally {
+				await emulator.close();
+			}
+		} finally {
+			server.close();
+		}
+	});
+});

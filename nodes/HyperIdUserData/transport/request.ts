@@ -180,6 +180,7 @@ export class HyperIdSession {
 			}
 
 			const result = Number(outcome.result);
+			if (Number.isNaN(result)) throw this.notHyperId(url, outcome.httpStatus, endpoint, itemIndex);
 			const meaning = meaningOf(endpoint, result);
 			if (meaning === 'success' || meaning === 'notFound') return outcome;
 			if (meaning === 'tokenInvalid' || meaning === 'tokenExpired') {
@@ -235,6 +236,19 @@ export class HyperIdSession {
 			result: Number.NaN,
 			httpStatus: status,
 		};
+	}
+
+	/** An answer without a result code: most likely the API URL points somewhere else. */
+	private notHyperId(url: string, status: unknown, endpoint: Endpoint, itemIndex: number): NodeApiError {
+		const message = `HyperID answered HTTP ${String(status)} without a result code while trying to ${endpoint.action}`;
+		const error = new NodeApiError(this.ctx.getNode(), { status: String(status) } as JsonObject, {
+			message,
+			description: `${url} did not answer like the HyperID API. Check the API URL (or the environment) in the HyperID credential.`,
+			httpCode: String(status),
+			itemIndex,
+		});
+		error.message = message;
+		return error;
 	}
 
 	private cancelled(): boolean {
