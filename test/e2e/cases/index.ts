@@ -1,0 +1,17 @@
+import type { CredentialSpecs, E2ECase } from '../lib/types';
+import { continueOnFail } from './continueOnFail';
+import { mechanics } from './mechanics';
+import { setGetByIdpAndWallet } from './setGet';
+import { sharedKeys } from './sharedKeys';
+import { tokenRefresh } from './tokenRefresh';
+import { toolVariant } from './tool';
+
+/** Credentials every run imports (one import:credentials call). Keys are referenced by cases. */
+export const CREDENTIALS: CredentialSpecs = {
+	main: { name: 'HyperID account' },
+	second: { name: 'HyperID second app', clientId: 'hyperid-second-app', clientSecret: 'second-secret' },
+	expiring: { name: 'HyperID account (token expires mid-run)' },
+};
+
+/** In order. Each case is one `n8n execute`. */
+export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, toolVariant];

@@ -1,0 +1,16 @@
+/** `npm run test:e2e:install`: install every n8n of versions.json (or N8N_E2E_VERSIONS) into the cache, nothing else. */
+import { CACHE_DIR, ensureN8n, loadVersions } from './lib/install';
+
+async function main(): Promise<void> {
+	for (const v of loadVersions()) {
+		const t = Date.now();
+		const rt = await ensureN8n(v);
+		console.log(`n8n ${v.n8n} (Node ${v.node}) ready in ${((Date.now() - t) / 1000).toFixed(1)}s: ${rt.installDir}`);
+	}
+	console.log(`cache: ${CACHE_DIR}`);
+}
+
+main().catch((err) => {
+	console.error(err);
+	process.exitCode = 1;
+});
