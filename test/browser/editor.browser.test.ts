@@ -1,0 +1,409 @@
+/**
+ * The n8n editor in a real browser (Debian's chromium, headless, driven by playwright-core)
+ * against the environment `npm run dev` gives a user: the real n8n with this package installed,
+ * the HyperID emulator and a connected "HyperID account" credential.
+ *
+ *   npm run test:browser                      n8n = newest in test/e2e/versions.json
+ *   N8N_VERSION=2.8.4 npm run test:browser    another listed n8n
+ *   npm run screenshots                       the same run, screenshots into docs/screenshots/
+ *
+ * Screenshots go to .cache/browser-screenshots/ otherwise (and failure-*.png on a failure).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { Page } from 'playwright-core';
+
+import { DEMO } from '../e2e/lib/hyperid';
+import { REPO_ROOT } from '../e2e/lib/install';
+import { IDENTITY_PROVIDERS } from '../emulator/server';
+import { launchBrowser, type Browser } from './lib/browser';
+import { OWNER, startDevEnv, type DevEnv } from './lib/devEnv';
+import {
+	choose,
+	clickOption,
+	closeCredentialModal,
+	closeDropdown,
+	closeNdv,
+	fieldLabels,
+	login,
+	newWorkflow,
+	openOptions,
+	optionsOf,
+	outputText,
+	screenshotDir,
+	sel,
+	visibleOptions,
+} from './lib/editor';
+
+const NODE_NAME = 'HyperID User Data';
+
+const RESOURCES = [
+	'User Data',
+	'User Data by Email',
+	'User Data by Identity Provider',
+	'User Data by User ID',
+	'User Data by Wallet',
+	'Wallet',
+] as const;
+type Resource = (typeof RESOURCES)[number];
+
+const FAMILY_OPERATIONS = ['Delete', 'Get', 'List Keys', 'List Shared Keys', 'Set'];
+const OPERATIONS: Record<Resource, string[]> = {
+	'User Data': ['Get', 'Set'],
+	'User Data by Email': FAMILY_OPERATIONS,
+	'User Data by Identity Provider': FAMILY_OPERATIONS,
+	'User Data by User ID': FAMILY_OPERATIONS,
+	'User Data by Wallet': FAMILY_OPERATIONS,
+	Wallet: ['Get Many'],
+};
+/** n8n adds this to nodes whose credential extends oAuth2Api; it is not one of the node's own. */
+const N8N_EXTRA_OPERATION = 'Custom API Call';
+
+const TARGET: Partial<Record<Resource, string>> = {
+	'User Data by Identity Provider': 'Identity Provider Name or ID',
+	'User Data by Wallet': 'Wallet Address',
+};
+
+/** The fields the parameter panel must show, in order, for a resource and operation. */
+function expectedFields(resource: Resource, operation: string): string[] {
+	const target = TARGET[resource] ? [TARGET[resource]!] : [];
+	const byOperation: Record<string, string[]> = {
+		Get: ['Keys'],
+		Delete: ['Keys'],
+		'List Keys': [],
+		'List Shared Keys': ['Return All', 'Limit'],
+		// Access Scope only where HyperID takes one: the by-* families, not plain user data
+		Set: resource === 'User Data' ? ['Key', 'Value'] : ['Key', 'Value', 'Access Scope'],
+		'Get Many': [],
+	};
+	return ['Resource', 'Operation', ...target, ...byOperation[operation], 'Options'];
+}
+
+/** The choices under "Add option" for an operation. */
+function expectedOptions(operation: string): string[] {
+	const common = ['Concurrency', 'Retries', 'Retry Delay (Ms)', 'Simplify', 'Timeout (Ms)'];
+	const extra: Record<string, string[]> = {
+		Get: ['Batch Reads', 'Value Format', 'Values Output'],
+		Set: ['Value Format'],
+		'List Keys': ['Keys Output'],
+		'List Shared Keys': ['Page Size'],
+	};
+	return [...common, ...(extra[operation] ?? [])].sort();
+}
+
+const SET_KEY = 'favorite-color';
+const SET_VALUE = 'teal';
+
+const shots = screenshotDir(REPO_ROOT);
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, name) });
+
+let env: DevEnv;
+let browser: Browser;
+let page: Page;
+const started = Date.now();
+const log = (line: string) => process.stdout.write(`[browser ${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
+
+beforeAll(async () => {
+	env = await startDevEnv({ log });
+	browser = await launchBrowser();
+	page = browser.context.pages()[0] ?? (await browser.context.newPage());
+	await login(page, env.baseUrl, OWNER.email, OWNER.password);
+	log(`signed in to n8n ${env.version.n8n}`);
+	// a first start of n8n may install it (2-4 min); afterwards start-up is ~30 s
+}, 900_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await env?.stop();
+}, 60_000);
+
+/** On failure: a screenshot of the page as it was. */
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+	try {
+		return await fn();
+	} catch (error) {
+		const file = path.join(shots, `failure-${name.replace(/\W+/g, '-')}.png`);
+		await page?.screenshot({ path: file }).catch(() => undefined);
+		(error as Error).message += `\n(screenshot of the page: ${file})`;
+		throw error;
+	}
+}
+
+
+/** Re-run `fn` until `check` (jest expectations) passes on its value, or time out with the last failure. */
+async function eventually<T>(fn: () => Promise<T>, check: (value: T) => void, timeoutMs = 10_000): Promise<T> {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		let value: T | undefined;
+		try {
+			value = await fn();
+			check(value);
+			return value;
+		} catch (error) {
+			if (Date.now() > until) throw error;
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
+const ndv = () => page.locator(sel.ndv);
+
+/** Search the node panel for the node and open its list of actions. */
+async function openNodeActions(): Promise<void> {
+	await page.locator(sel.nodeCreatorSearch).fill('');
+	await page.locator(sel.nodeCreatorSearch).pressSequentially('HyperID', { delay: 20 });
+	await page.locator(sel.nodeCreatorItemName, { hasText: NODE_NAME }).first().click();
+	await page.locator(sel.nodeCreatorItemName, { hasText: 'Set a value' }).first().waitFor();
+	// the action list slides in over the search results: wait until those have gone
+	await page.locator(sel.nodeCreatorItemName, { hasText: NODE_NAME }).first().waitFor({ state: 'detached' });
+	await page.waitForTimeout(300);
+}
+
+/** Click an action in the opened node's action list, by its group (e.g. "User Data") and name. */
+async function pickAction(group: string, action: string): Promise<void> {
+	const items = page.locator(`${sel.nodeCreator} ${sel.nodeCreatorItem}`);
+	const texts = await items.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.trim()));
+	const start = texts.findIndex((t) => t.toUpperCase() === `${group} ACTIONS`.toUpperCase());
+	if (start < 0) throw new Error(`no action group "${group}" in ${JSON.stringify(texts)}`);
+	const offset = texts.slice(start + 1).findIndex((t) => t === action);
+	if (offset < 0) throw new Error(`no action "${action}" under "${group}"`);
+	await items.nth(start + 1 + offset).click();
+	await ndv().waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+/** A new workflow with the node added as "Set a value" on User Data, its panel open. */
+async function addNodeToNewWorkflow(): Promise<void> {
+	await newWorkflow(page, env.baseUrl);
+	await page.locator(sel.canvasPlus).click();
+	await openNodeActions();
+	await pickAction('User Data', 'Set a value');
+	await page.locator(`${sel.ndv} ${sel.credentialSelect}`).waitFor({ timeout: 10_000 });
+}
+
+test('the node panel finds "HyperID User Data" and lists its actions', async () => {
+	await step('node-panel', async () => {
+		await newWorkflow(page, env.baseUrl);
+		await page.locator(sel.canvasPlus).click();
+		await page.locator(sel.nodeCreatorSearch).pressSequentially('HyperID', { delay: 20 });
+		const item = page.locator(sel.nodeCreatorItemName, { hasText: NODE_NAME }).first();
+		await item.waitFor();
+		expect(await page.locator(`${sel.nodeCreator} [data-test-id="node-creator-item-description"]`).first().innerText()).toMatch(
+			/key\/value data in HyperID/,
+		);
+		await shot(page, 'node-panel.png');
+
+		await item.click();
+		await page.locator(sel.nodeCreatorItemName, { hasText: 'Set a value' }).first().waitFor();
+		await page.locator(sel.nodeCreatorItemName, { hasText: NODE_NAME }).first().waitFor({ state: 'detached' });
+		await page.waitForTimeout(300);
+		const texts = await page
+			.locator(`${sel.nodeCreator} ${sel.nodeCreatorItem}`)
+			.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.trim()));
+		for (const group of RESOURCES) expect(texts.map((t) => t.toUpperCase())).toContain(`${group} ACTIONS`.toUpperCase());
+		// 2 + 4 x 5 + 1 actions
+		expect(await page.locator(sel.nodeCreator).innerText()).toMatch(/Actions \(23\)/);
+		await shot(page, 'node-actions.png');
+
+		await pickAction('User Data', 'Set a value');
+		// the connected credential is picked for a new node
+		await expect(page.locator(`${sel.ndv} ${sel.credentialSelect} input`).inputValue()).resolves.toBe('HyperID account');
+		await expect(page.locator(`${sel.ndv} ${sel.param('resource')} input`).inputValue()).resolves.toBe('User Data');
+		await expect(page.locator(`${sel.ndv} ${sel.param('operation')} input`).inputValue()).resolves.toBe('Set');
+	});
+});
+
+test('every resource and operation shows the right fields and options', async () => {
+	await step('fields', async () => {
+		if (!(await ndv().isVisible())) await addNodeToNewWorkflow();
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		expect(await optionsOf(page, panel, 'resource')).toEqual([...RESOURCES, N8N_EXTRA_OPERATION]);
+		const seen: string[] = [];
+		for (const resource of RESOURCES) {
+			await choose(page, panel, 'resource', resource);
+			const operations = await optionsOf(page, panel, 'operation');
+			expect({ resource, operations }).toEqual({ resource, operations: [...OPERATIONS[resource], N8N_EXTRA_OPERATION] });
+			for (const operation of OPERATIONS[resource]) {
+				await choose(page, panel, 'operation', operation);
+				await expect(panel.locator(`${sel.param('operation')} input`).inputValue()).resolves.toBe(operation);
+				const fields = await fieldLabels(page);
+				expect({ resource, operation, fields }).toEqual({
+					resource,
+					operation,
+					fields: expectedFields(resource, operation),
+				});
+				await panel.locator('[data-test-id="collection-parameter-add"]').click();
+				const options = (await visibleOptions(page)).sort();
+				await closeDropdown(page);
+				expect({ resource, operation, options }).toEqual({ resource, operation, options: expectedOptions(operation) });
+				seen.push(`${resource} / ${operation}`);
+			}
+		}
+		expect(seen).toHaveLength(23);
+	});
+});
+
+test('List Shared Keys: Return All hides Limit', async () => {
+	await step('return-all', async () => {
+		if (!(await ndv().isVisible())) await addNodeToNewWorkflow();
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await choose(page, panel, 'resource', 'User Data by Email');
+		await choose(page, panel, 'operation', 'List Shared Keys');
+		expect(await fieldLabels(page)).toContain('Limit');
+		await panel.locator(`${sel.param('returnAll')} .el-switch, ${sel.param('returnAll')} [role="switch"]`).first().click();
+		await eventually(() => fieldLabels(page), (f) => expect(f).not.toContain('Limit'), 5_000);
+		expect(await fieldLabels(page)).toContain('Return All');
+	});
+});
+
+test('Identity Provider lists the providers of the emulator\'s discovery document', async () => {
+	await step('identity-providers', async () => {
+		if (!(await ndv().isVisible())) await addNodeToNewWorkflow();
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await choose(page, panel, 'resource', 'User Data by Identity Provider');
+		await choose(page, panel, 'operation', 'Set');
+		const names = await openOptions(page, panel, 'identityProvider');
+		const expected = [...IDENTITY_PROVIDERS]
+			.map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+			.sort((a, b) => a.localeCompare(b));
+		expect(names).toEqual(expected);
+		expect(names).toEqual(expect.arrayContaining(['Google', 'Telegram']));
+		await page.waitForTimeout(300); // the popper's fade-in
+		await shot(page, 'node-identity-providers.png');
+		await clickOption(page, 'Google');
+		await expect(panel.locator(`${sel.param('identityProvider')} input`).inputValue()).resolves.toBe('Google');
+		// fetched from the emulator (the credential's Login URL), not from a built-in list; n8n loads
+		// the list as soon as the field shows, so any time during this run
+		const paths = env.emulator.requests().map((r) => r.path);
+		expect(paths).toContain('/auth/realms/HyperID/.well-known/openid-configuration');
+	});
+});
+
+test('Wallet Address lists the user\'s wallets from /user-wallets/get', async () => {
+	await step('wallets', async () => {
+		if (!(await ndv().isVisible())) await addNodeToNewWorkflow();
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await choose(page, panel, 'resource', 'User Data by Wallet');
+		await choose(page, panel, 'operation', 'Get');
+		env.emulator.clearRequests();
+		await panel.locator(`${sel.param('walletAddress')} [data-test-id="rlc-input"]`).click();
+		const items = page.locator('[data-test-id="rlc-item"]:visible');
+		await eventually(() => items.count(), (n) => expect(n).toBe(2), 15_000);
+		const texts = await items.allInnerTexts();
+		expect(texts[0]).toContain(DEMO.privateWallet);
+		expect(texts[0]).toMatch(/private/);
+		expect(texts[1]).toContain(DEMO.publicWallet);
+		expect(texts[1]).toMatch(/public/);
+		await page.waitForTimeout(300);
+		await shot(page, 'node-wallet-list.png');
+		await items.first().click();
+		await expect(panel.locator(`${sel.param('walletAddress')} [data-test-id="rlc-input"]`).inputValue()).resolves.toContain(
+			DEMO.privateWallet.slice(0, 10),
+		);
+		const calls = env.emulator.requests().filter((r) => r.path === '/user-wallets/get');
+		expect(calls.length).toBeGreaterThanOrEqual(1);
+		expect(calls.every((c) => c.status === 200 && c.result === 0)).toBe(true);
+	});
+});
+
+test('a workflow built in the editor sets a value and reads it back (Execute workflow)', async () => {
+	await step('run', async () => {
+		// Manual Trigger -> Set a value -> Get values, built by hand
+		await addNodeToNewWorkflow();
+		let panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await panel.locator(`${sel.param('key')} input`).fill(SET_KEY);
+		await panel.locator(`${sel.param('value')} textarea`).fill(SET_VALUE);
+		await closeNdv(page);
+		const setNode = page.locator(sel.canvasNode, { hasText: 'Set a value' });
+		await setNode.hover();
+		await setNode.locator('[data-test-id="canvas-handle-plus"]').click();
+		await openNodeActions();
+		await pickAction('User Data', 'Get values');
+		panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await panel.getByRole('button', { name: 'Add Key' }).click();
+		await panel.locator(`${sel.param('keys')} input, ${sel.param('keys')} textarea`).last().fill(SET_KEY);
+		await closeNdv(page);
+		expect(await page.locator(sel.canvasNode).count()).toBe(3);
+
+		const stored = () => env.emulator.store().data[DEMO.userId]?.plain?.[SET_KEY];
+		expect(stored()).toBeUndefined();
+		env.emulator.clearRequests();
+		await page.locator(sel.executeWorkflow).click();
+		await eventually(
+			async () => env.emulator.requests().filter((r) => r.path.startsWith('/user-data/')).length,
+			(n) => expect(n).toBe(2),
+			30_000,
+		);
+		const calls = env.emulator.requests().filter((r) => r.path.startsWith('/user-data/'));
+		expect(calls.map((c) => [c.path, c.result])).toEqual([
+			['/user-data/set', 0],
+			['/user-data/get', 0],
+		]);
+		expect(stored()).toMatchObject({ value_data: SET_VALUE });
+
+		await page.locator(sel.canvasNode, { hasText: 'Get values' }).dblclick();
+		await ndv().waitFor();
+		await eventually(() => outputText(page), (t) => expect(t).toContain(SET_VALUE), 15_000);
+		const output = await outputText(page);
+		expect(output).toContain(SET_KEY);
+		expect(output).toMatch(/1 item/);
+		await shot(page, 'set-get-output.png');
+	});
+});
+
+test('the credential form: connected, Environment Production/Sandbox/Custom, scopes notice', async () => {
+	await step('credential', async () => {
+		if (!(await ndv().isVisible())) await addNodeToNewWorkflow();
+		// the imported, connected credential
+		await page.locator(`${sel.ndv} ${sel.credentialEdit}`).click();
+		let modal = page.locator(sel.credentialModal);
+		await modal.waitFor();
+		// the form fills in after the modal opens
+		await modal.locator('[data-test-id="oauth-connect-success-banner"]').waitFor();
+		expect(await modal.locator('[data-test-id="oauth-connect-success-banner"]').innerText()).toMatch(/connected/i);
+		await eventually(() => modal.innerText(), (t) => expect(t).toMatch(/HyperID OAuth2 API/));
+		const notice = modal.locator('[data-test-id="credential-connection-parameter"]', { hasText: 'Scopes each operation needs' });
+		expect(await notice.innerText()).toMatch(/user-data-get[\s\S]*user-data-set/);
+		await expect(modal.locator(`${sel.param('environment')} input`).inputValue()).resolves.toBe('Custom');
+		await expect(modal.locator(`${sel.param('loginUrl')} input`).inputValue()).resolves.toBe(env.emulator.url);
+		await notice.scrollIntoViewIfNeeded();
+		await modal.locator(sel.param('apiUrl')).scrollIntoViewIfNeeded();
+		await page.waitForTimeout(300);
+		await shot(page, 'credential-form.png');
+		await closeCredentialModal(page);
+
+		// a new credential: Production by default; Sandbox and Custom show their own URL fields
+		await page.locator(`${sel.ndv} ${sel.credentialSelect}`).click();
+		await page.locator('[data-test-id="node-credentials-select-item-new"]').click();
+		modal = page.locator(sel.credentialModal);
+		await modal.locator(sel.param('environment')).waitFor();
+		const labels = () =>
+			modal
+				.locator('[data-test-id="credential-connection-parameter"]')
+				.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.split('\n')[0].replace(/\s*\*\s*$/, '').trim()));
+		await expect(modal.locator(`${sel.param('environment')} input`).inputValue()).resolves.toBe('Production');
+		expect(await labels()).toEqual(expect.arrayContaining(['Client ID', 'Client Secret', 'Scope', 'Environment']));
+		expect(await labels()).not.toContain('Login URL');
+		// (no Escape in the credential modal: it would ask to close the modal)
+		expect(await openOptions(page, modal, 'environment', { escape: false })).toEqual(['Production', 'Sandbox', 'Custom']);
+		await clickOption(page, 'Production');
+		await expect(modal.locator(`${sel.param('scope')} input`).inputValue()).resolves.toBe(
+			'openid email user-data-get user-data-set',
+		);
+		await choose(page, modal, 'environment', 'Sandbox', { escape: false });
+		await eventually(labels, (l) => expect(l).toContain('Sandbox API URL'));
+		expect(await labels()).not.toContain('Login URL');
+		await choose(page, modal, 'environment', 'Custom', { escape: false });
+		await eventually(labels, (l) => expect(l).toEqual(expect.arrayContaining(['Login URL', 'API URL'])));
+		expect(await labels()).not.toContain('Sandbox API URL');
+
+		await closeCredentialModal(page);
+	});
+});
+
+afterAll(() => {
+	if (process.env.HYPERID_SCREENSHOTS_DIR) {
+		const files = fs.readdirSync(shots).filter((f) => f.endsWith('.png') && !f.startsWith('failure-'));
+		log(`screenshots in ${path.relative(REPO_ROOT, shots)}: ${files.join(', ')}`);
+	}
+});

@@ -1,0 +1,200 @@
+/**
+ * Small helpers over n8n's editor UI (checked against n8n 2.8.x and 2.41.x). Selectors are n8n's own
+ * data-test-id attributes where it has them; dropdowns are element-plus selects whose options
+ * render in a popper at the end of <body>.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { Locator, Page } from 'playwright-core';
+
+export const sel = {
+	loginEmail: '#emailOrLdapLoginId',
+	loginPassword: '#password',
+	loginSubmit: '[data-test-id="form-submit-button"]',
+	canvasPlus: '[data-test-id="canvas-plus-button"]',
+	nodeCreator: '[data-test-id="node-creator"]',
+	nodeCreatorSearch: '[data-test-id="node-creator-search-bar"]',
+	nodeCreatorItemName: '[data-test-id="node-creator-item-name"]',
+	nodeCreatorItem: '[data-test-id="item-iterator-item"]',
+	ndv: '[data-test-id="ndv"]',
+	ndvClose: '[data-test-id="ndv-close-button"]',
+	nodeParameters: '[data-test-id="node-parameters"]',
+	outputPanel: '[data-test-id="output-panel"]',
+	canvasNode: '[data-test-id="canvas-node"]',
+	executeWorkflow: '[data-test-id="execute-workflow-button"]',
+	credentialSelect: '[data-test-id="node-credentials-select"]',
+	credentialEdit: '[data-test-id="credential-edit-button"]',
+	credentialModal: '[data-test-id="editCredential-modal"]:visible',
+	visibleOption: '.el-select-dropdown__item:visible',
+	param: (name: string) => `[data-test-id="parameter-input-${name}"]`,
+};
+
+export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+	await page.goto(`${baseUrl}/signin`);
+	await page.fill(sel.loginEmail, email);
+	await page.fill(sel.loginPassword, password);
+	await page.click(sel.loginSubmit);
+	await page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 30_000 });
+}
+
+/** A new, empty workflow in the editor. */
+export async function newWorkflow(page: Page, baseUrl: string): Promise<void> {
+	// the credentials list loads after the canvas; a node added before it arrives gets no credential
+	const credentials = page
+		// (for-workflow: the list a workflow's nodes pick from; the home page's own list must not count)
+		.waitForResponse((r) => r.url().includes('/rest/credentials/for-workflow') && r.ok(), { timeout: 30_000 })
+		.catch(() => undefined);
+	await page.goto(`${baseUrl}/workflow/new`);
+	await page.locator(sel.canvasPlus).waitFor({ state: 'visible', timeout: 30_000 });
+	await credentials;
+	await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
+}
+
+/** Headline of each open dropdown option (an option's first line; descriptions left out). */
+export async function visibleOptions(page: Page): Promise<string[]> {
+	await page.locator(sel.visibleOption).first().waitFor({ state: 'visible' });
+	return page
+		.locator(sel.visibleOption)
+		.evaluateAll((els) =>
+			els.map((e) => ((e.querySelector('.option-headline') ?? e) as HTMLElement).innerText.split('\n')[0].trim()),
+		);
+}
+
+/** Click the option whose headline is exactly `name` in the open dropdown. */
+export async function clickOption(page: Page, name: string): Promise<void> {
+	const names = await visibleOptions(page);
+	const index = names.indexOf(name);
+	if (index < 0) throw new Error(`option "${name}" not in the open dropdown: ${JSON.stringify(names)}`);
+	await page.locator(sel.visibleOption).nth(index).click();
+	await page.locator(sel.visibleOption).first().waitFor({ state: 'hidden', timeout: 5_000 });
+}
+
+/** Close an open dropdown (Escape; the popper fades out) and wait until its options are gone. */
+export async function closeDropdown(page: Page): Promise<void> {
+	const open = page.locator(sel.visibleOption).first();
+	for (let attempt = 0; attempt < 3; attempt++) {
+		if (!(await open.isVisible())) return;
+		await page.keyboard.press('Escape');
+		if (await open.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false)) return;
+	}
+	throw new Error('a dropdown did not close');
+}
+
+/**
+ * Open the options dropdown of a parameter and return its options once they are there (lists
+ * loaded from the server show a loading row first). Clicks again if the dropdown did not open.
+ */
+export async function openOptions(
+	page: Page,
+	scope: Locator,
+	param: string,
+	opts: { timeoutMs?: number; escape?: boolean } = {},
+): Promise<string[]> {
+	const timeoutMs = opts.timeoutMs ?? 15_000;
+	// in a credential modal Escape would ask to close the modal: wait for a fading dropdown instead
+	if (opts.escape === false)
+		await page.locator(sel.visibleOption).first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+	else await closeDropdown(page);
+	const until = Date.now() + timeoutMs;
+	let names: string[] = [];
+	while (Date.now() < until) {
+		if (!(await page.locator(sel.visibleOption).first().isVisible())) {
+			await scope.locator(sel.param(param)).click();
+			await page.locator(sel.visibleOption).first().waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
+		}
+		names = await page
+			.locator(sel.visibleOption)
+			.evaluateAll((els) =>
+				els.map((e) => ((e.querySelector('.option-headline') ?? e) as HTMLElement).innerText.split('\n')[0].trim()),
+			)
+			.catch(() => [] as string[]);
+		if (names.length && !names.some((n) => /loading/i.test(n))) return names;
+		await page.waitForTimeout(250);
+	}
+	throw new Error(`the options of "${param}" did not show within ${timeoutMs / 1000}s (last seen: ${JSON.stringify(names)})`);
+}
+
+/** Open the options dropdown of a parameter, read its options and close it again. */
+export async function optionsOf(page: Page, scope: Locator, param: string): Promise<string[]> {
+	const names = await openOptions(page, scope, param);
+	await closeDropdown(page);
+	return names;
+}
+
+/** Choose `name` in an options parameter (e.g. resource, operation). */
+export async function choose(
+	page: Page,
+	scope: Locator,
+	param: string,
+	name: string,
+	opts: { escape?: boolean } = {},
+): Promise<void> {
+	await openOptions(page, scope, param, opts);
+	await clickOption(page, name);
+}
+
+/**
+ * Labels of the parameters the node's parameter panel shows, top to bottom (the credential slot
+ * excluded), e.g. ["Resource", "Operation", "Key", "Value", "Options"].
+ */
+export async function fieldLabels(page: Page): Promise<string[]> {
+	const params = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+	return params.evaluate((root) => {
+		const labels: string[] = [];
+		for (const el of Array.from(root.querySelectorAll('[data-test-id="input-label"]'))) {
+			const h = el as HTMLElement;
+			if (!h.offsetParent) continue;
+			// only the node's own parameters, not those inside a collection (Options) or a list
+			const item = h.closest('[data-test-id="parameter-item"]');
+			if (item && item.parentElement?.closest('[data-test-id="parameter-item"]')) continue;
+			// the label's main content (a repeated value's own label row has only the Fixed/Expression switch)
+			const main = h.querySelector('label')?.firstElementChild as HTMLElement | null;
+			const text = (main?.innerText ?? '').split('\n')[0].replace(/\*\s*$/, '').trim();
+			if (text) labels.push(text);
+		}
+		return labels;
+	});
+}
+
+/** Text of the node's output panel (what a user reads there). */
+export async function outputText(page: Page): Promise<string> {
+	return page.locator(`${sel.ndv} ${sel.outputPanel}`).innerText();
+}
+
+/**
+ * Close the credential modal, confirming a "Close without connecting?" / unsaved-changes prompt
+ * (which can appear a moment after the modal itself has gone).
+ */
+export async function closeCredentialModal(page: Page): Promise<void> {
+	const modal = page.locator(sel.credentialModal);
+	const confirm = page.locator('.el-message-box:visible');
+	await modal.locator('[aria-label="Close this dialog"]').first().click();
+	const until = Date.now() + 15_000;
+	let quietSince = 0;
+	while (Date.now() < until) {
+		if (await confirm.isVisible()) {
+			await confirm.getByRole('button', { name: /^(Close|Leave without saving|Discard)/i }).first().click();
+			quietSince = 0;
+		} else if (!(await modal.isVisible())) {
+			if (!quietSince) quietSince = Date.now();
+			else if (Date.now() - quietSince > 1_000) return;
+		}
+		await page.waitForTimeout(150);
+	}
+	throw new Error('the credential modal did not close');
+}
+
+export async function closeNdv(page: Page): Promise<void> {
+	await page.locator(sel.ndvClose).click();
+	await page.locator(sel.ndv).waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Screenshots: docs/screenshots with HYPERID_SCREENSHOTS_DIR (npm run screenshots), else .cache. */
+export function screenshotDir(repoRoot: string): string {
+	const dir = process.env.HYPERID_SCREENSHOTS_DIR
+		? path.resolve(repoRoot, process.env.HYPERID_SCREENSHOTS_DIR)
+		: path.join(repoRoot, '.cache', 'browser-screenshots');
+	fs.mkdirSync(dir, { recursive: true });
+	return dir;
+}
