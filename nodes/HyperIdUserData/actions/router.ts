@@ -22,7 +22,12 @@ const PREPARE: Record<Operation, Prepare> = {
 	listSharedKeys: prepareListSharedKeys,
 };
 
-export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Requests in flight at once. Chosen from `npm run bench` (bench/README.md): inside n8n each request
+ * costs ~2-3 ms of CPU, so at a 20 ms round trip 8 in flight cannot keep up with the HTTP Request
+ * node (which sends every item at once); 32 covers round trips up to ~50 ms and stays bounded.
+ */
+export const DEFAULT_CONCURRENCY = 32;
 /** Keys per batched read request; a server with a lower cap makes the batch split in halves. */
 const BATCH_KEYS = 100;
 

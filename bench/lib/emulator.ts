@@ -1,0 +1,100 @@
+/**
+ * The HyperID emulator for the benchmark, in the orchestrating process: request log off, and a
+ * per-request timer on the HTTP server (from the moment the request arrives until the answer is
+ * flushed) for user-data requests, so every path is timed the same way on the server side.
+ */
+// a plain require: the module object itself, so replacing createServer is seen by the emulator
+import http = require('node:http');
+
+import axios from 'axios';
+
+import { DEMO, startEmulator, type Emulator } from '../../test/emulator/server';
+import { LatencyRecorder } from './common';
+
+export { DEMO };
+export type { Emulator };
+
+export const SECOND_CLIENT = { clientId: 'bench-second-app', clientSecret: 'bench-second-secret' };
+
+export interface BenchEmulator {
+	emulator: Emulator;
+	latencies: LatencyRecorder;
+	/** user-data requests only (the per-request latency the table reports) */
+	reset(): void;
+	close(): Promise<void>;
+}
+
+/** Wraps http.createServer for the duration of startEmulator so the bench sees every request. */
+export async function startBenchEmulator(): Promise<BenchEmulator> {
+	const latencies = new LatencyRecorder(400_000);
+	const mutableHttp = http as unknown as { createServer: typeof http.createServer };
+	const original = mutableHttp.createServer;
+	let hooked = false;
+	mutableHttp.createServer = ((...args: Parameters<typeof http.createServer>) => {
+		const server = (original as (...a: unknown[]) => http.Server).apply(http, args);
+		hooked = true;
+		server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+			if (!req.url?.startsWith('/user-data/') && !req.url?.startsWith('/user-wallets/')) return;
+			const started = process.hrtime.bigint();
+			res.once('finish', () => latencies.add(Number(process.hrtime.bigint() - started) / 1e6));
+		});
+		return server;
+	}) as typeof http.createServer;
+	let emulator: Emulator;
+	try {
+		emulator = await startEmulator({ port: 0, log: false, maxKeysPerGet: 100, defaultPageSize: 100 });
+	} finally {
+		mutableHttp.createServer = original;
+	}
+	if (!hooked) throw new Error('bench: could not attach the request timer to the emulator');
+	emulator.addClient(SECOND_CLIENT);
+	return {
+		emulator,
+		latencies,
+		reset() {
+			emulator.clearStats();
+			latencies.clear();
+		},
+		close: () => emulator.close(),
+	};
+}
+
+export function demoToken(emulator: Emulator, clientId: string = DEMO.clientId): string {
+	return emulator.createToken({ userId: DEMO.userId, clientId }).access_token;
+}
+
+/**
+ * Seeds the store through the API (latency 0 while seeding): keys k0..k{n-1} private to the demo
+ * client (read by the get workloads), and s0..s{n-1} public keys of a second client of the same
+ * user (listed by the demo client's listSharedKeys).
+ */
+export async function seed(emulator: Emulator, keys: number, sharedKeys: number): Promise<void> {
+	const saved = emulator.options.latencyMs;
+	emulator.setOptions({ latencyMs: 0 });
+	const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+	try {
+		const jobs: Array<{ token: string; body: object }> = [];
+		const demo = demoToken(emulator);
+		const second = demoToken(emulator, SECOND_CLIENT.clientId);
+		for (let i = 0; i < keys; i++) jobs.push({ token: demo, body: { value_key: `k${i}`, value_data: `value of k${i}`, access_scope: 0 } });
+		for (let i = 0; i < sharedKeys; i++)
+			jobs.push({ token: second, body: { value_key: `s${i}`, value_data: `shared value ${i}`, access_scope: 1 } });
+		let next = 0;
+		const deadline = Date.now() + 120_000;
+		const worker = async () => {
+			while (next < jobs.length) {
+				if (Date.now() > deadline) throw new Error('bench: seeding took longer than 120 s');
+				const job = jobs[next++];
+				const r = await axios.post(`${emulator.url}/user-data/by-email/set`, job.body, {
+					httpAgent: agent,
+					headers: { Authorization: `Bearer ${job.token}` },
+				});
+				if (r.data?.result !== 0) throw new Error(`bench: seeding failed: ${JSON.stringify(r.data)}`);
+			}
+		};
+		await Promise.all(Array.from({ length: 16 }, worker));
+	} finally {
+		agent.destroy();
+		emulator.setOptions({ latencyMs: saved });
+	}
+}
