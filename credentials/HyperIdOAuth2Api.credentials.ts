@@ -20,7 +20,7 @@ export class HyperIdOAuth2Api implements ICredentialType {
 	properties: INodeProperties[] = [
 		{
 			displayName:
-				'Scopes each operation needs: reading (Get, List Keys, List Shared Keys, Wallet Get Many) needs <b>user-data-get</b>; writing (Set, Delete) needs <b>user-data-set</b>. Keep <b>openid</b> and <b>email</b>. Register this redirect URL in the HyperID developer portal: the OAuth Redirect URL shown below.',
+				'Scopes each operation needs: reading (Get, List Keys, List Shared Keys, Wallet Get Many) needs <b>user-data-get</b>; writing (Set, Delete) needs <b>user-data-set</b>. Keep <b>openid</b> and <b>email</b>. Register the OAuth Redirect URL shown in this form in your HyperID client (developer portal).',
 			name: 'scopesNotice',
 			type: 'notice',
 			default: '',

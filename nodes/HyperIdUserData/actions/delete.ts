@@ -7,8 +7,8 @@ import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM } from './types';
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
-	const keys = readKeys(ctx, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
-	const target = readTarget(ctx, itemIndex, family, settings.knownProviders);
+	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const endpoint = endpointFor(family, 'delete');
 	const body: IDataObject = { ...target.body, value_keys: keys };
 	return {

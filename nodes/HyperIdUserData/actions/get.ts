@@ -73,8 +73,8 @@ export async function readValues(
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
-	const keys = readKeys(ctx, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
-	const target = readTarget(ctx, itemIndex, family, settings.knownProviders);
+	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const endpoint = endpointFor(family, 'get');
 
 	const present = (values: Map<string, string>): IDataObject[] => {

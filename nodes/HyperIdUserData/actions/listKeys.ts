@@ -9,7 +9,7 @@ const asStrings = (list: unknown): string[] =>
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
-	const target = readTarget(ctx, itemIndex, family, settings.knownProviders);
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const endpoint = endpointFor(family, 'listKeys');
 	return {
 		itemIndex,

@@ -35,9 +35,9 @@ const MAX_PAGES = 10_000;
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
-	const target = readTarget(ctx, itemIndex, family, settings.knownProviders);
-	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : (ctx.getNodeParameter('limit', itemIndex, 50) as number);
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
+	const returnAll = settings.parameters.get('returnAll', itemIndex, false) as boolean;
+	const limit = returnAll ? Infinity : (settings.parameters.get('limit', itemIndex, 50) as number);
 	const endpoint = endpointFor(family, 'listSharedKeys');
 	return {
 		itemIndex,

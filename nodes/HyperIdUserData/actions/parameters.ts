@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Family } from './families';
+import type { ItemParameters } from './itemParameters';
 
 export type ValueFormat = 'string' | 'json';
 
@@ -60,18 +61,24 @@ function toKey(
 	return raw;
 }
 
-export function readKey(ctx: IExecuteFunctions, itemIndex: number, maxKeyLength: number): string {
-	return toKey(ctx, itemIndex, ctx.getNodeParameter('key', itemIndex), 'The key', maxKeyLength);
+export function readKey(
+	ctx: IExecuteFunctions,
+	parameters: ItemParameters,
+	itemIndex: number,
+	maxKeyLength: number,
+): string {
+	return toKey(ctx, itemIndex, parameters.get('key', itemIndex), 'The key', maxKeyLength);
 }
 
 /** Keys from the UI list, a comma-separated string, or an array from an expression. */
 export function readKeys(
 	ctx: IExecuteFunctions,
+	parameters: ItemParameters,
 	itemIndex: number,
 	maxKeyLength: number,
 	maxKeys: number,
 ): string[] {
-	const raw = ctx.getNodeParameter('keys', itemIndex) as unknown;
+	const raw = parameters.get('keys', itemIndex);
 	const entries: unknown[] = [];
 	const addText = (text: string) => {
 		for (const part of text.split(',')) if (part.trim() !== '') entries.push(part.trim());
@@ -118,8 +125,13 @@ export function readKeys(
 }
 
 /** The value to store, as the string HyperID keeps. */
-export function readValue(ctx: IExecuteFunctions, itemIndex: number, format: ValueFormat): string {
-	const raw = ctx.getNodeParameter('value', itemIndex, '') as unknown;
+export function readValue(
+	ctx: IExecuteFunctions,
+	parameters: ItemParameters,
+	itemIndex: number,
+	format: ValueFormat,
+): string {
+	const raw = parameters.get('value', itemIndex, '');
 	if (format === 'string') {
 		if (typeof raw === 'string') return raw;
 		throw inputError(
@@ -224,6 +236,7 @@ export function checkIdentityProvider(
 /** The request field that selects the family's storage target, checked before sending. */
 export function readTarget(
 	ctx: IExecuteFunctions,
+	parameters: ItemParameters,
 	itemIndex: number,
 	family: Family,
 	knownProviders: string[] | undefined,
@@ -232,7 +245,7 @@ export function readTarget(
 		const identityProvider = checkIdentityProvider(
 			ctx,
 			itemIndex,
-			ctx.getNodeParameter('identityProvider', itemIndex),
+			parameters.get('identityProvider', itemIndex),
 			knownProviders,
 		);
 		return { body: { identity_provider: identityProvider }, subject: { identityProvider } };
@@ -241,7 +254,7 @@ export function readTarget(
 		const walletAddress = checkWalletAddress(
 			ctx,
 			itemIndex,
-			ctx.getNodeParameter('walletAddress', itemIndex, '', { extractValue: true }),
+			parameters.get('walletAddress', itemIndex, '', { extractValue: true }),
 		);
 		return { body: walletAddress ? { wallet_address: walletAddress } : {}, subject: { walletAddress } };
 	}

@@ -9,6 +9,7 @@ import { endpointFor, findFamily, WALLET_RESOURCE } from './families';
 import { prepare as prepareGet, readValues } from './get';
 import { prepare as prepareListKeys } from './listKeys';
 import { prepare as prepareListSharedKeys } from './listSharedKeys';
+import { ItemParameters } from './itemParameters';
 import type { ValueFormat } from './parameters';
 import { prepare as prepareSet } from './set';
 import type { ItemWork, Prepare, RunSettings } from './types';
@@ -38,7 +39,10 @@ interface Task {
 	run(): Promise<void>;
 }
 
-function readSettings(ctx: IExecuteFunctions): { settings: RunSettings; options: IDataObject } {
+function readSettings(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+): { settings: RunSettings; options: IDataObject } {
 	const resource = ctx.getNodeParameter('resource', 0) as string;
 	const operation = ctx.getNodeParameter('operation', 0) as string;
 	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
@@ -61,6 +65,7 @@ function readSettings(ctx: IExecuteFunctions): { settings: RunSettings; options:
 			pageSize: Math.max(1, Number(options.pageSize ?? 100)),
 			concurrency: Math.min(64, Math.max(1, Math.floor(Number(options.concurrency ?? DEFAULT_CONCURRENCY)))),
 			batchReads: options.batchReads === true,
+			parameters: new ItemParameters(ctx, items),
 		},
 	};
 }
@@ -148,7 +153,7 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const { settings, options } = readSettings(this);
+	const { settings, options } = readSettings(this, items);
 	const session = new HyperIdSession(this, await readConnection(this), {
 		retries: Math.max(0, Math.floor(Number(options.retries ?? 3))),
 		retryDelayMs: Math.max(0, Number(options.retryDelay ?? 500)),

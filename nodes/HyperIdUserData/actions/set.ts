@@ -60,12 +60,12 @@ export const description: INodeProperties[] = [
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
-	const key = readKey(ctx, itemIndex, MAX_KEY_LENGTH);
-	const value = readValue(ctx, itemIndex, settings.valueFormat);
-	const target = readTarget(ctx, itemIndex, family, settings.knownProviders);
+	const key = readKey(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH);
+	const value = readValue(ctx, settings.parameters, itemIndex, settings.valueFormat);
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const body: IDataObject = { ...target.body, value_key: key, value_data: value };
 	if (family.hasAccessScope) {
-		const scope = ctx.getNodeParameter('accessScope', itemIndex, 'public') as string;
+		const scope = settings.parameters.get('accessScope', itemIndex, 'public') as string;
 		body.access_scope = scope === 'private' ? 0 : 1;
 	}
 	const endpoint = endpointFor(family, 'set');

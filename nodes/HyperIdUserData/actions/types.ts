@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { HyperIdSession } from '../transport/request';
 import type { Family } from './families';
+import type { ItemParameters } from './itemParameters';
 import type { ValueFormat } from './parameters';
 
 /** Settings read once per execution (from the first item), not per item. */
@@ -17,6 +18,8 @@ export interface RunSettings {
 	concurrency: number;
 	batchReads: boolean;
 	knownProviders?: string[];
+	/** Per-item parameter values, without per-item cost for what does not depend on the item. */
+	parameters: ItemParameters;
 }
 
 /** A read that the router may merge with other items' reads of the same storage target. */
