@@ -354,7 +354,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 	return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function mulberry32(seed: number): () => number {
+/** A small seedable PRNG (mulberry32): fault probabilities, and deterministic test inputs. */
+export function mulberry32(seed: number): () => number {
 	let a = seed >>> 0;
 	return () => {
 		a = (a + 0x6d2b79f5) >>> 0;

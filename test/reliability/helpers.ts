@@ -10,7 +10,7 @@
  */
 import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';
 
-import { DEMO, TOKEN_PATH } from '../emulator/server';
+import { DEMO, mulberry32, TOKEN_PATH } from '../emulator/server';
 import type { CreateTokenOptions, Emulator, EmulatorStats, StoreSnapshot } from '../emulator/server';
 import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
 import { newEmulator, run } from '../integration/setup';
@@ -166,17 +166,8 @@ export function targetOf(snapshot: StoreSnapshot, target: string, userId: string
 	return snapshot.data[userId]?.[target] ?? {};
 }
 
-/** A small deterministic PRNG for building inputs. */
-export function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** A small deterministic PRNG for building inputs (the emulator's own). */
+export const prng = mulberry32;
 
 /** The walletAddress parameter as the UI stores it (resource locator, typed address). */
 export function walletParam(value: string): INodeParameterResourceLocator {
