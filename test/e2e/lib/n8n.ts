@@ -95,9 +95,10 @@ export class N8nSandbox {
 	async env(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
 		if (!this.brokerPort) this.brokerPort = await freePort();
 		const env: NodeJS.ProcessEnv = {};
-		// a clean environment: nothing of an outer npm run or a developer's own n8n settings
+		// a clean environment: nothing of an outer npm run, jest or a developer's own n8n settings.
+		// NODE_ENV in particular: jest sets it to "test", and then `n8n start` exits silently with code 1.
 		for (const [k, v] of Object.entries(process.env)) {
-			if (/^(npm_|N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_|WEBHOOK_URL|NODE_OPTIONS)/i.test(k)) continue;
+			if (/^(npm_|N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_|WEBHOOK_URL|NODE_OPTIONS|NODE_ENV$|JEST_)/i.test(k)) continue;
 			env[k] = v;
 		}
 		return {
