@@ -163,42 +163,40 @@ export class HyperIdSession {
 						);
 			}
 
+			// What HyperID answered, as one of: done, refresh-and-resend, retry later, or an error.
+			let failure: 'auth' | 'transient';
 			if (outcome === 'auth') {
-				if (refreshed) {
-					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, { result: -1 }, subject, itemIndex), generation);
-				}
-				await this.refreshAfter(generation, itemIndex);
-				refreshed = true;
-				attempt--;
-				continue;
-			}
-			if (outcome instanceof TransientFault) {
-				if (attempt > this.options.retries) throw this.transientError(outcome, endpoint, subject, itemIndex, attempt);
-				this.stats.retries++;
-				await sleep(this.backoff(attempt, outcome.retryAfterMs));
-				continue;
+				failure = 'auth';
+			} else if (outcome instanceof TransientFault) {
+				failure = 'transient';
+			} else {
+				const result = Number(outcome.result);
+				if (Number.isNaN(result)) throw this.notHyperId(url, outcome.httpStatus, endpoint, itemIndex);
+				const meaning = meaningOf(endpoint, result);
+				if (meaning === 'success' || meaning === 'notFound') return outcome;
+				if (meaning === 'tokenInvalid' || meaning === 'tokenExpired') failure = 'auth';
+				else if (meaning === 'serviceUnavailable') failure = 'transient';
+				else throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
 			}
 
-			const result = Number(outcome.result);
-			if (Number.isNaN(result)) throw this.notHyperId(url, outcome.httpStatus, endpoint, itemIndex);
-			const meaning = meaningOf(endpoint, result);
-			if (meaning === 'success' || meaning === 'notFound') return outcome;
-			if (meaning === 'tokenInvalid' || meaning === 'tokenExpired') {
-				if (refreshed) throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex), generation);
+			if (failure === 'auth') {
+				if (refreshed) {
+					const answer = outcome === 'auth' ? { result: -1 } : (outcome as IDataObject);
+					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, answer, subject, itemIndex), generation);
+				}
 				await this.refreshAfter(generation, itemIndex);
 				refreshed = true;
 				attempt--;
 				continue;
 			}
-			if (meaning === 'serviceUnavailable') {
-				if (attempt > this.options.retries) {
-					throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex, attempt);
-				}
-				this.stats.retries++;
-				await sleep(this.backoff(attempt));
-				continue;
+			const fault = outcome instanceof TransientFault ? outcome : undefined;
+			if (attempt > this.options.retries) {
+				throw fault
+					? this.transientError(fault, endpoint, subject, itemIndex, attempt)
+					: resultError(this.ctx.getNode(), endpoint, outcome as IDataObject, subject, itemIndex, attempt);
 			}
-			throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
+			this.stats.retries++;
+			await sleep(this.backoff(attempt, fault?.retryAfterMs));
 		}
 	}
 
