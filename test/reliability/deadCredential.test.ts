@@ -27,24 +27,7 @@ afterAll(async () => {
 
 const totals = { operations: 0, runs: 0, userDataRequests: 0, refreshAttempts: 0, failuresReported: 0, retries: 0 };
 
-/** A credential whose access token has expired and whose refresh token was already used elsewhere. */
-async function rotatedAway(): Promise<CredentialStore> {
-	const credentials = campaign.credential({ expiresIn: 0 });
-	const response = await fetch(`${emulator.url}${TOKEN_PATH}`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-		body: new URLSearchParams({
-			grant_type: 'refresh_token',
-			refresh_token: String(credentials.oauthTokenData?.refresh_token),
-			client_id: DEMO.clientId,
-			client_secret: DEMO.clientSecret,
-		}).toString(),
-	});
-	const rotated = (await response.json()) as IDataObject;
-	expect(response.status).toBe(200);
-	campaign.addSecret(rotated.access_token as string, rotated.refresh_token as string, rotated.id_token as string);
-	return credentials;
-}
+const rotatedAway = () => campaign.spentCredential();
 
 function items(prefix: string, count = ITEMS): IDataObject[] {
 	return Array.from({ length: count }, (_, index) => ({ key: `${prefix}-${index}` }));

@@ -82,6 +82,28 @@ export class Campaign {
 		return store;
 	}
 
+	/**
+	 * A credential whose access token has expired and whose refresh token was already used
+	 * elsewhere (HyperID rotates them), so the node's own refresh meets invalid_grant.
+	 */
+	async spentCredential(): Promise<CredentialStore> {
+		const credentials = this.credential({ expiresIn: 0 });
+		const response = await fetch(`${this.emulator.url}${TOKEN_PATH}`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({
+				grant_type: 'refresh_token',
+				refresh_token: String(credentials.oauthTokenData?.refresh_token),
+				client_id: DEMO.clientId,
+				client_secret: DEMO.clientSecret,
+			}).toString(),
+		});
+		const rotated = (await response.json()) as IDataObject;
+		if (response.status !== 200) throw new Error(`refresh outside the node failed: HTTP ${response.status}`);
+		this.addSecret(rotated.access_token as string, rotated.refresh_token as string, rotated.id_token as string);
+		return credentials;
+	}
+
 	addSecret(...values: Array<string | undefined | null>): void {
 		for (const value of values) if (typeof value === 'string' && value.length >= 8) this.secrets.add(value);
 	}

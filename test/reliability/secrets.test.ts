@@ -93,20 +93,7 @@ test('dead credential and a failing token endpoint', async () => {
 	}
 	emulator.clearFaults();
 	// The stored refresh token already used elsewhere: invalid_grant.
-	const credentials = campaign.credential({ expiresIn: 0 });
-	await fetch(`${emulator.url}${TOKEN_PATH}`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-		body: new URLSearchParams({
-			grant_type: 'refresh_token',
-			refresh_token: String(credentials.oauthTokenData?.refresh_token),
-			client_id: DEMO.clientId,
-			client_secret: DEMO.clientSecret,
-		}).toString(),
-	}).then(async (response) => {
-		const body = (await response.json()) as IDataObject;
-		campaign.addSecret(body.access_token as string, body.refresh_token as string, body.id_token as string);
-	});
+	const credentials = await campaign.spentCredential();
 	await each('invalid_grant', credentials, OPERATIONS[2]);
 	// A wrong client secret: invalid_client.
 	await each('invalid_client', campaign.credential({ expiresIn: 0 }, { clientSecret: 'wrong-client-secret-123' }), OPERATIONS[2]);
