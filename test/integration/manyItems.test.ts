@@ -4,17 +4,19 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { apiRequests, credentialFor, DEMO, newEmulator, resetEmulator, run, stored, wallet } from './setup';
+import {
+	apiRequests,
+	credentialFor,
+	DEMO,
+	run,
+	stored,
+	useEmulator,
+	wallet,
+} from './setup';
 import type { Emulator, Run } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 const N = 24;
 const PROVIDERS = ['google', 'telegram'];

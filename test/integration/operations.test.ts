@@ -10,24 +10,17 @@ import {
 	callApi,
 	credentialFor,
 	DEMO,
-	newEmulator,
-	resetEmulator,
 	otherClient,
 	pairedItems,
 	run,
 	stored,
+	useEmulator,
 	wallet,
 } from './setup';
 import type { Emulator } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 /** Written from API.md's family table, not from the node. */
 interface FamilyCase {

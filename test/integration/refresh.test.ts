@@ -3,17 +3,22 @@
  * tokens rotate). The emulator expires tokens for real; the CredentialStore records what is saved.
  */
 import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
-import { apiRequests, credentialFor, DEMO, errorOf, N8N_GENERIC_MESSAGES, newEmulator, resetEmulator, run, stored, textOf, tokenRequests } from './setup';
+import {
+	apiRequests,
+	credentialFor,
+	DEMO,
+	errorOf,
+	N8N_GENERIC_MESSAGES,
+	run,
+	stored,
+	textOf,
+	tokenRequests,
+	useEmulator,
+} from './setup';
 import type { Emulator } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 const setByEmail = (options = {}) => ({
 	resource: 'userDataByEmail',

@@ -11,24 +11,17 @@ import {
 	DEMO,
 	errorOf,
 	N8N_GENERIC_MESSAGES,
-	newEmulator,
-	resetEmulator,
 	otherClient,
 	run,
 	textOf,
 	tokenRequests,
+	useEmulator,
 	wallet,
 } from './setup';
 import type { Emulator, NodeErrorShape, Run } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 type Meaning =
 	| 'accessDenied'

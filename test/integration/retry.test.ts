@@ -3,17 +3,22 @@
  * connections and timeouts) and the codes that must not be retried (-3, -5..-8).
  */
 import type { FaultRule } from '../emulator/server';
-import { apiRequests, credentialFor, errorOf, N8N_GENERIC_MESSAGES, newEmulator, resetEmulator, run, sleep, stored, textOf } from './setup';
+import {
+	apiRequests,
+	credentialFor,
+	errorOf,
+	N8N_GENERIC_MESSAGES,
+	newEmulator,
+	run,
+	sleep,
+	stored,
+	textOf,
+	useEmulator,
+} from './setup';
 import type { Emulator } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 const PATH = '/user-data/by-user-id/set';
 const TIMEOUT_MS = 150;

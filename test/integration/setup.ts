@@ -61,6 +61,22 @@ export function resetEmulator(emulator: Emulator): void {
 	emulator.setOptions(initial);
 }
 
+/**
+ * One emulator for a test file: started before its tests, reset to its start state before each,
+ * closed after. `use` receives it once it is up.
+ */
+export function useEmulator(use: (emulator: Emulator) => void): void {
+	let emulator: Emulator | undefined;
+	beforeAll(async () => {
+		emulator = await newEmulator();
+		use(emulator);
+	});
+	afterAll(async () => {
+		await emulator?.close();
+	});
+	beforeEach(() => resetEmulator(emulator as Emulator));
+}
+
 /** Bodies of the user-data requests, in order. */
 export function bodies(runResult: Run, path?: string): unknown[] {
 	return runResult.requests

@@ -3,17 +3,22 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { apiRequests, credentialFor, DEMO, errorOf, newEmulator, pairedItems, resetEmulator, run, stored, textOf, wallet } from './setup';
+import {
+	apiRequests,
+	credentialFor,
+	DEMO,
+	errorOf,
+	pairedItems,
+	run,
+	stored,
+	textOf,
+	useEmulator,
+	wallet,
+} from './setup';
 import type { Emulator } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 interface BadInput {
 	name: string;

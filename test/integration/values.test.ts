@@ -11,23 +11,16 @@ import {
 	credentialFor,
 	DEMO,
 	errorOf,
-	newEmulator,
 	otherClient,
 	recordingProxy,
-	resetEmulator,
 	run,
 	stored,
+	useEmulator,
 } from './setup';
 import type { Emulator, RecordingProxy } from './setup';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await newEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetEmulator(emulator));
+useEmulator((started) => (emulator = started));
 
 describe('JSON value format', () => {
 	const VALUES: Array<[string, unknown]> = [
