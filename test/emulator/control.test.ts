@@ -174,6 +174,14 @@ describe('HyperID emulator: faults, log, reset, counters, options', () => {
 		expect((await set('a')).json.result).toBe(-1);
 	});
 
+	test('reset also restores the options the emulator started with', async () => {
+		const started = { ...emu.options };
+		emu.setOptions({ latencyMs: 50, maxKeysPerGet: 3, expireTokensEveryRequests: 7 });
+		expect(emu.options).toMatchObject({ latencyMs: 50, maxKeysPerGet: 3, expireTokensEveryRequests: 7 });
+		await control(emu, 'POST', 'reset');
+		expect(emu.options).toEqual(started);
+	});
+
 	test('expireTokensEveryRequests: tokens expire after N served requests; refreshed/fresh tokens work', async () => {
 		emu.setOptions({ expireTokensEveryRequests: 5 });
 		try {

@@ -257,7 +257,7 @@ export interface Emulator {
 	stats(): EmulatorStats;
 	clearStats(): void;
 	setOptions(patch: Partial<ResolvedOptions>): ResolvedOptions;
-	/** Move the emulator clock forward (token expiry); reset() sets it back. */
+	/** Move the emulator clock forward (token expiry); reset() sets it back, with the start options. */
 	advanceClock(seconds: number): void;
 	discovery(): Record<string, unknown>;
 }
@@ -574,6 +574,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		log: options.log ?? true,
 		maxBodyBytes: options.maxBodyBytes ?? Math.max(1024 * 1024, maxValueBytes * 4),
 	};
+	/** What the emulator started with: reset() restores these too (setOptions changes are state). */
+	const startOptions: ResolvedOptions = { ...opts };
 	const jwtSecret = crypto.randomBytes(32);
 	let baseUrl = '';
 
@@ -609,6 +611,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const nowSec = () => Math.floor(nowMs() / 1000);
 
 	function seed(): void {
+		Object.assign(opts, startOptions, { port: opts.port });
 		users = new Map();
 		clients = new Map();
 		data = new Map();

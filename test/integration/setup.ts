@@ -46,19 +46,13 @@ export async function run(
 	return { ...result, json: result.outputs ? jsonOf(result) : [], requests: emulator.requests() };
 }
 
-const startOptions = new WeakMap<Emulator, Emulator['options']>();
-
 export async function newEmulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<Emulator> {
-	const emulator = await startEmulator(options);
-	startOptions.set(emulator, { ...emulator.options });
-	return emulator;
+	return await startEmulator(options);
 }
 
-/** emulator.reset() plus the options the emulator started with (reset() keeps changed options). */
+/** Back to the seeded state and the options the emulator started with. */
 export function resetEmulator(emulator: Emulator): void {
 	emulator.reset();
-	const { port: _port, ...initial } = startOptions.get(emulator) ?? emulator.options;
-	emulator.setOptions(initial);
 }
 
 /**
