@@ -14,6 +14,18 @@ export interface CallOptions {
 	auth?: boolean;
 }
 
+/** Status, text and (when it parses) JSON of an answer. */
+async function resultOf(res: Response): Promise<CallResult> {
+	const text = await res.text();
+	let json: Record<string, unknown> = {};
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = {};
+	}
+	return { status: res.status, text, json, headers: res.headers };
+}
+
 /** POST a JSON (or raw string) body with a Bearer token, as the node would. */
 export async function call(
 	emu: Emulator,
@@ -30,14 +42,7 @@ export async function call(
 		headers,
 		body: method === 'GET' || method === 'HEAD' ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
 	});
-	const text = await res.text();
-	let json: Record<string, unknown> = {};
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = {};
-	}
-	return { status: res.status, text, json, headers: res.headers };
+	return await resultOf(res);
 }
 
 /** A control endpoint call. */
@@ -47,14 +52,7 @@ export async function control(emu: Emulator, method: string, path: string, body?
 		headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
-	const text = await res.text();
-	let json: Record<string, unknown> = {};
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = {};
-	}
-	return { status: res.status, text, json, headers: res.headers };
+	return await resultOf(res);
 }
 
 /** POST the token endpoint with a form body. */
@@ -68,14 +66,7 @@ export async function tokenRequest(
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
 		body: new URLSearchParams(form).toString(),
 	});
-	const text = await res.text();
-	let json: Record<string, unknown> = {};
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = {};
-	}
-	return { status: res.status, text, json, headers: res.headers };
+	return await resultOf(res);
 }
 
 export function decodeJwt(token: string): Record<string, unknown> {
