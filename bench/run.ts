@@ -4,13 +4,15 @@
  *   (a)  this node inside the real n8n 2.8.4 (installed community package, `n8n execute`)
  *   (a') this node through the in-process n8n-core harness (no n8n start-up)
  *   (b)  n8n's HTTP Request node 4.4 at its defaults, generic OAuth2 credential, same calls
- *   (c)  a plain keep-alive axios loop: sequential (c1) and 10 concurrent (c10)
+ *   (c)  a plain keep-alive axios loop: sequential (c1) and 10 concurrent (c10); and (c0) the same
+ *        sequential loop with a new connection per request, as n8n-core's request helper makes them
  *
  * Flags (all optional):
  *   --quick                 1,000 items instead of 10,000 (100 for the 20-key get), 1 repeat, short sweep
  *   --workloads=set,get1,get1batch,get20,listShared
- *   --paths=a,a1,f,b,c1,c10 a1 = (a') the harness; f = a minimal node doing one
- *                           httpRequestWithAuthentication per item (set workload only): n8n's floor
+ *   --paths=a,a1,f,b,c1,c10,c0 a1 = (a') the harness; f = a minimal node doing one
+ *                           httpRequestWithAuthentication per item (set workload only): n8n's floor;
+ *                           c0 = plain loop, new connection per request (set workload, 0 ms only)
  *   --latencies=0,20        emulator latency per user-data request, ms
  *   --repeat=N              repeats of every case (medians are reported) [1]
  *   --sweep=1,2,4,8,16,32,64 | --no-sweep   concurrency sweep of this node (harness, set workload)
@@ -35,7 +37,7 @@ import { N8N_VERSION, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } 
 import { FULL_SIZES, QUICK_SIZES, withOptions, workloads, type Sizes, type Workload, type WorkloadId } from './lib/workloads';
 import type { HarnessJob, PlainJob, WorkerResult } from './worker';
 
-type PathId = 'a' | 'a1' | 'f' | 'b' | 'c1' | 'c10';
+type PathId = 'a' | 'a1' | 'f' | 'b' | 'c1' | 'c10' | 'c0';
 const PATH_LABEL: Record<PathId, string> = {
 	a: `(a) node in n8n ${N8N_VERSION}`,
 	a1: "(a') node, in-process harness",
@@ -43,8 +45,9 @@ const PATH_LABEL: Record<PathId, string> = {
 	b: '(b) HTTP Request node',
 	c1: '(c) axios keep-alive, sequential',
 	c10: '(c) axios keep-alive, 10 concurrent',
+	c0: '(c0) axios, new connection per request, sequential',
 };
-const ALL_PATHS: PathId[] = ['a', 'a1', 'f', 'b', 'c1', 'c10'];
+const ALL_PATHS: PathId[] = ['a', 'a1', 'f', 'b', 'c1', 'c10', 'c0'];
 const SWEEP_N_WITH_LATENCY = 5_000;
 const ALL_WORKLOADS: WorkloadId[] = ['set', 'get1', 'get1batch', 'get20', 'listShared'];
 
@@ -131,6 +134,7 @@ interface CaseResult {
 	clientP50?: number;
 	clientP99?: number;
 	peakRssMiB?: number;
+	heapAfterGcMiB?: number;
 	partial?: boolean;
 	outputs?: number;
 	credentialReads?: number;
@@ -150,7 +154,9 @@ interface Ctx {
 }
 
 function forkWorker(job: HarnessJob | PlainJob, timeoutMs: number, profileName?: string): Promise<WorkerResult> {
-	const execArgv = ['-r', 'ts-node/register/transpile-only'];
+	// --expose-gc only lets the worker measure the heap after a GC at the end (heapAfterGcMiB);
+	// nothing calls gc() during a measured run
+	const execArgv = ['-r', 'ts-node/register/transpile-only', '--expose-gc'];
 	if (profileName) {
 		const dir = path.join(REPO_ROOT, '.cache', 'bench', 'profiles');
 		fs.mkdirSync(dir, { recursive: true });
@@ -246,6 +252,7 @@ async function measure(
 			workload: w.id,
 			sizes,
 			concurrency: p === 'c10' ? 10 : 1,
+			keepAlive: p !== 'c0',
 			maxSeconds: flags.plainMaxSeconds,
 		};
 		const x = await forkWorker(job, flags.caseTimeoutMs);
@@ -260,7 +267,7 @@ async function measure(
 		const expectRequests = w.expectedRequests;
 		if ((p === 'a' || p === 'a1') && requests !== expectRequests) checks.push(`sent ${requests} requests, expected ${expectRequests}`);
 		if ((p === 'a' || p === 'a1' || p === 'f') && r.outputs !== w.expectedOutputs) checks.push(`${r.outputs} output items, expected ${w.expectedOutputs}`);
-		if ((p === 'b' || p === 'f' || p === 'c1' || p === 'c10') && requests !== expectRequests)
+		if ((p === 'b' || p === 'f' || p === 'c1' || p === 'c10' || p === 'c0') && requests !== expectRequests)
 			checks.push(`sent ${requests} requests, expected ${expectRequests}`);
 	}
 	const bad = Object.entries(stats.resultsByCode).filter(([code]) => Number(code) < 0);
@@ -286,6 +293,7 @@ async function measure(
 		clientP50: r.clientP50,
 		clientP99: r.clientP99,
 		peakRssMiB: r.peakRssMiB,
+		heapAfterGcMiB: r.heapAfterGcMiB,
 		partial: r.partial,
 		outputs: r.outputs,
 		credentialReads: r.credentialReads,
@@ -321,6 +329,8 @@ interface Row {
 	clientP99?: number;
 	peakRssMiB?: number;
 	rssGrowthMiB?: number;
+	heapAfterGcMiB?: number;
+	heapAfterGcGrowthMiB?: number;
 	workMs?: number;
 	wallMs?: number;
 	partial?: boolean;
@@ -330,7 +340,7 @@ interface Row {
 	vsC10?: number;
 }
 
-function summarize(results: CaseResult[], emptyRss: Partial<Record<PathId, number>>): Row[] {
+function summarize(results: CaseResult[], emptyRss: Partial<Record<PathId, number>>, emptyHeap: Partial<Record<PathId, number>>): Row[] {
 	const groups = new Map<string, CaseResult[]>();
 	for (const r of results) {
 		if (r.workload === 'empty') continue;
@@ -343,6 +353,8 @@ function summarize(results: CaseResult[], emptyRss: Partial<Record<PathId, numbe
 		const ok = list.filter((r) => r.ok);
 		const peak = median(ok.map((r) => r.peakRssMiB));
 		const base = emptyRss[first.path];
+		const heap = median(ok.map((r) => r.heapAfterGcMiB));
+		const heapBase = emptyHeap[first.path];
 		rows.push({
 			path: first.path,
 			workload: first.workload as WorkloadId,
@@ -358,6 +370,8 @@ function summarize(results: CaseResult[], emptyRss: Partial<Record<PathId, numbe
 			clientP99: median(ok.map((r) => r.clientP99)),
 			peakRssMiB: peak,
 			rssGrowthMiB: peak !== undefined && base !== undefined ? peak - base : undefined,
+			heapAfterGcMiB: heap,
+			heapAfterGcGrowthMiB: heap !== undefined && heapBase !== undefined ? heap - heapBase : undefined,
 			workMs: median(ok.map((r) => r.workMs)),
 			wallMs: median(ok.map((r) => r.wallMs)),
 			partial: list.some((r) => r.partial),
@@ -388,6 +402,7 @@ function table(rows: Row[], wl: Record<WorkloadId, Workload>): string {
 		'max in flight',
 		'p50 / p99 ms',
 		'peak RSS MiB (+ over empty)',
+		'heap after GC MiB (+ over empty)',
 		'a/b',
 		'a/c seq',
 		'a/c 10',
@@ -395,12 +410,14 @@ function table(rows: Row[], wl: Record<WorkloadId, Workload>): string {
 	const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
 	for (const r of rows) {
 		const lat =
-			r.path === 'c1' || r.path === 'c10'
+			r.path === 'c1' || r.path === 'c10' || r.path === 'c0'
 				? `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} (client ${fmt(r.clientP50, 1)} / ${fmt(r.clientP99, 1)})`
 				: `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}`;
 		const rss = r.peakRssMiB === undefined ? '-' : `${fmt(r.peakRssMiB)}${r.rssGrowthMiB !== undefined ? ` (+${fmt(r.rssGrowthMiB)})` : ''}`;
+		const heap =
+			r.heapAfterGcMiB === undefined ? '-' : `${fmt(r.heapAfterGcMiB)}${r.heapAfterGcGrowthMiB !== undefined ? ` (+${fmt(r.heapAfterGcGrowthMiB)})` : ''}`;
 		lines.push(
-			`| ${wl[r.workload].label} | ${r.latencyMs} ms | ${PATH_LABEL[r.path]} | ${fmt(r.itemsPerSec)}${r.partial ? '*' : ''}${r.ok ? '' : ' (FAILED)'} | ${fmt(r.requests)} | ${fmt(r.maxInFlight)} | ${lat} | ${rss} | ${fmtRatio(r.vsB)} | ${fmtRatio(r.vsC1)} | ${fmtRatio(r.vsC10)} |`,
+			`| ${wl[r.workload].label} | ${r.latencyMs} ms | ${PATH_LABEL[r.path]} | ${fmt(r.itemsPerSec)}${r.partial ? '*' : ''}${r.ok ? '' : ' (FAILED)'} | ${fmt(r.requests)} | ${fmt(r.maxInFlight)} | ${lat} | ${rss} | ${heap} | ${fmtRatio(r.vsB)} | ${fmtRatio(r.vsC1)} | ${fmtRatio(r.vsC10)} |`,
 		);
 	}
 	return lines.join('\n');
@@ -484,23 +501,35 @@ function targets(rows: Row[], sweep: SweepRow[], flags: Flags, wl: Record<Worklo
 		const ratio = seq.msPerRequest / plainMs;
 		const floor = find('f', 'set', 0);
 		const floorMs = floor?.itemsPerSec ? 1000 / floor.itemsPerSec : undefined;
+		const c0 = find('c0', 'set', 0);
+		const c0Ms = c0?.itemsPerSec ? 1000 / c0.itemsPerSec : undefined;
 		out.push({
 			target: "(a') concurrency 1, 0 ms, set: within 1.3x of the plain sequential client per request",
 			measured:
 				`${fmt(seq.msPerRequest, 3)} ms vs ${fmt(plainMs, 3)} ms per request = ${ratio.toFixed(2)}x` +
 				(floorMs
-					? ` (n8n helper floor (f): ${fmt(floorMs, 3)} ms = ${(floorMs / plainMs).toFixed(2)}x the plain client; this node = ${(seq.msPerRequest / floorMs).toFixed(2)}x the floor)`
+					? `; n8n helper floor (f): ${fmt(floorMs, 3)} ms = ${(floorMs / plainMs).toFixed(2)}x the plain client, this node = ${(seq.msPerRequest / floorMs).toFixed(2)}x the floor`
+					: '') +
+				(c0Ms
+					? `; the plain client opening a new connection per request as n8n-core does (c0): ${fmt(c0Ms, 3)} ms = ${(c0Ms / plainMs).toFixed(2)}x`
 					: ''),
 			met: ratio <= 1.3,
 		});
 	}
+	const floorRow = find('f', 'set', 0);
+	const floorText =
+		floorRow?.rssGrowthMiB !== undefined && wl.set.inputItems >= 10_000
+			? `; the n8n helper floor (f), one request per item and no node logic, grows +${fmt(floorRow.rssGrowthMiB)} MiB over its own empty run` +
+				(floorRow.heapAfterGcGrowthMiB !== undefined ? ` (after a full GC +${fmt(floorRow.heapAfterGcGrowthMiB)} MiB)` : '')
+			: '';
 	for (const p of ['a1', 'a'] as PathId[]) {
 		const big = rows.filter((r) => r.path === p && wl[r.workload].units >= 10_000 && r.rssGrowthMiB !== undefined);
 		if (!big.length) continue;
 		const worst = big.reduce((x, y) => (y.rssGrowthMiB! > x.rssGrowthMiB! ? y : x));
+		const heap = worst.heapAfterGcGrowthMiB !== undefined ? `; heap after a full GC at the end, output still held: +${fmt(worst.heapAfterGcGrowthMiB)} MiB` : '';
 		out.push({
 			target: `${PATH_LABEL[p]}: peak RSS growth for 10,000 items < 150 MB (1 MB = 1 MiB here) over an empty run`,
-			measured: `worst +${fmt(worst.rssGrowthMiB)} MiB (${wl[worst.workload].label}, ${worst.latencyMs} ms; peak ${fmt(worst.peakRssMiB)} MiB)`,
+			measured: `worst +${fmt(worst.rssGrowthMiB)} MiB (${wl[worst.workload].label}, ${worst.latencyMs} ms; peak ${fmt(worst.peakRssMiB)} MiB${heap})${floorText}`,
 			met: worst.rssGrowthMiB! < 150,
 		});
 	}
@@ -580,12 +609,17 @@ async function main(): Promise<void> {
 		type Step = () => Promise<void>;
 		const steps: Step[] = [];
 		const emptyRss: Partial<Record<PathId, number>> = {};
-		for (const p of ['a', 'a1', 'b'] as PathId[]) {
+		const emptyHeap: Partial<Record<PathId, number>> = {};
+		for (const p of ['a', 'a1', 'f', 'b'] as PathId[]) {
 			if (!flags.paths.includes(p)) continue;
+			if (p === 'f' && !(flags.workloads.includes('set') && flags.latencies.includes(0))) continue;
 			steps.push(async () => {
 				const r = await measure(ctx, p, 'empty', 0, 0);
 				ctx.results.push(r);
-				if (r.ok) emptyRss[p] = r.peakRssMiB;
+				if (r.ok) {
+					emptyRss[p] = r.peakRssMiB;
+					emptyHeap[p] = r.heapAfterGcMiB;
+				}
 			});
 		}
 		for (let rep = 0; rep < flags.repeat; rep++) {
@@ -594,7 +628,7 @@ async function main(): Promise<void> {
 					for (const p of flags.paths) {
 						const w = wl[id];
 						if ((p === 'b' && !w.httpParameters) || ((p === 'c1' || p === 'c10') && !w.plain)) continue;
-						if (p === 'f' && (id !== 'set' || lat > 0)) continue; // the floor: sequential sets at 0 ms
+						if ((p === 'f' || p === 'c0') && (id !== 'set' || lat > 0)) continue; // floors: sequential sets at 0 ms
 						if (p === 'c10' && w.plain?.kind === 'paging') continue; // paging cannot run concurrently
 						steps.push(async () => {
 							ctx.results.push(await measure(ctx, p, id, lat, rep));
@@ -622,7 +656,7 @@ async function main(): Promise<void> {
 		for (const s of steps) await s();
 
 		// report
-		const rows = summarize(ctx.results, emptyRss);
+		const rows = summarize(ctx.results, emptyRss, emptyHeap);
 		const sweepRows = summarizeSweep(ctx.sweep);
 		const tgt = targets(rows, sweepRows, flags, wl);
 		const m = machine();

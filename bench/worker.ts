@@ -41,6 +41,11 @@ export interface PlainJob {
 	workload: WorkloadId;
 	sizes: Sizes;
 	concurrency: number;
+	/**
+	 * true: one keep-alive agent for the loop (the floor). false: a new `http.Agent` (no keep-alive)
+	 * for every request, which is what n8n-core's request helper does (`setAxiosAgents`).
+	 */
+	keepAlive: boolean;
 	/** stop starting requests after this long (the rate of what finished is reported) */
 	maxSeconds: number;
 }
@@ -60,6 +65,21 @@ export interface WorkerResult {
 	credentialReads?: number;
 	clientLatency?: { n: number; p50?: number; p99?: number };
 	peakRssMiB?: number;
+	/**
+	 * V8 heap in use after two full GCs at the end of the run, while the run's output is still
+	 * referenced (harness only; the worker runs with --expose-gc): what the run really keeps, as
+	 * opposed to garbage not yet collected.
+	 */
+	heapAfterGcMiB?: number;
+}
+
+/** heap in use after full GCs; undefined without --expose-gc */
+function heapAfterGcMiB(): number | undefined {
+	const gc = (globalThis as { gc?: () => void }).gc;
+	if (typeof gc !== 'function') return undefined;
+	gc();
+	gc();
+	return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
 async function runHarness(job: HarnessJob): Promise<WorkerResult> {
@@ -91,6 +111,8 @@ async function runHarness(job: HarnessJob): Promise<WorkerResult> {
 		credentials: store,
 	});
 	const outputs = result.outputs?.[0]?.length ?? 0;
+	// measured while `result` (input, output items, task data) is still referenced
+	const heapAfterGc = heapAfterGcMiB();
 	const executionTime = result.taskData?.executionTime ?? result.durationMs;
 	return {
 		ok: !result.error && result.status === 'success',
@@ -100,6 +122,7 @@ async function runHarness(job: HarnessJob): Promise<WorkerResult> {
 		workMs: executionTime,
 		totalMs: result.durationMs,
 		credentialReads: store.getDecryptedCalls,
+		heapAfterGcMiB: heapAfterGc,
 	};
 }
 
@@ -116,7 +139,7 @@ async function runPlain(job: PlainJob): Promise<WorkerResult> {
 	const latency = new LatencyRecorder(100_000);
 	const post = async (p: string, body: IDataObject): Promise<IDataObject> => {
 		const t = process.hrtime.bigint();
-		const r = await client.post(p, body);
+		const r = await client.post(p, body, job.keepAlive ? undefined : { httpAgent: new http.Agent() });
 		latency.add(Number(process.hrtime.bigint() - t) / 1e6);
 		const data = r.data as IDataObject;
 		if (typeof data?.result !== 'number' || (data.result as number) < 0) {
