@@ -246,7 +246,7 @@ describe('HyperID emulator: faults, log, reset, counters, options', () => {
 			wallets: ['0xAbCdEf0000000000000000000000000000000001', '0x0000000000000000000000000000000000000002'],
 		});
 		expect(u.status).toBe(200);
-		const t = await control(emu, 'POST', 'tokens', { userId: 'dora', clientId: 'c2', scopes: ['user-data-get', 'user-data-set'], expiresIn: 120 });
+		const t = await control(emu, 'POST', 'tokens', { userId: 'dora', clientId: 'c2', scopes: ['email', 'user-data-get', 'user-data-set'], expiresIn: 120 });
 		expect(t.status).toBe(200);
 		expect(t.json.expires_in).toBe(120);
 		const dora = t.json.access_token as string;

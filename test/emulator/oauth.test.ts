@@ -259,9 +259,20 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		expect(missing.json).toEqual({ result: -1 });
 	});
 
-	test('scopes decide: reads need user-data-get, writes user-data-set', async () => {
+	test('scopes decide: reads need user-data-get, writes user-data-set, every endpoint email', async () => {
 		const readOnly = emu.createToken({ scopes: ['openid', 'email', 'user-data-get'] }).access_token;
-		const writeOnly = emu.createToken({ scopes: 'openid user-data-set' }).access_token;
+		const writeOnly = emu.createToken({ scopes: 'openid email user-data-set' }).access_token;
+		const noEmail = emu.createToken({ scopes: 'openid user-data-get user-data-set' }).access_token;
+		for (const [path, body] of [
+			['/user-data/by-email/set', { value_key: 'k', value_data: 'v' }],
+			['/user-data/by-email/get', { value_keys: ['k'] }],
+			['/user-data/by-email/list-get', {}],
+			['/user-data/by-email/shared-list-get', {}],
+			['/user-data/by-email/delete', { value_keys: ['k'] }],
+			['/user-wallets/get', {}],
+		] as const) {
+			expect([path, (await call(emu, path, body, noEmail)).json.result]).toEqual([path, -3]);
+		}
 		expect((await call(emu, '/user-data/by-email/set', { value_key: 'k', value_data: 'v' }, readOnly)).json.result).toBe(-3);
 		expect((await call(emu, '/user-data/by-email/delete', { value_keys: ['k'] }, readOnly)).json.result).toBe(-3);
 		expect((await call(emu, '/user-data/by-email/list-get', {}, readOnly)).json.result).toBe(1);
@@ -269,6 +280,20 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		expect((await call(emu, '/user-data/by-email/delete', { value_keys: ['k'] }, writeOnly)).json.result).toBe(0);
 		expect((await call(emu, '/user-data/by-email/get', { value_keys: ['k'] }, writeOnly)).json.result).toBe(-3);
 		expect((await call(emu, '/user-data/by-email/shared-list-get', {}, writeOnly)).json.result).toBe(-3);
+	});
+
+	test('an authorization request without scope gets client_scopes_default, which reaches no user data', async () => {
+		const doc = (await (await fetch(`${emu.url}${REALM}/.well-known/openid-configuration`)).json()) as { client_scopes_default: string[] };
+		const res = await authorize({ state: 's' });
+		expect(res.status).toBe(302);
+		const code = new URL(res.headers.get('location') as string).searchParams.get('code') as string;
+		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
+		expect(tok.status).toBe(200);
+		expect(String(tok.json.scope).split(' ')).toEqual(doc.client_scopes_default);
+		expect(doc.client_scopes_default).not.toContain('user-data-get');
+		const access = tok.json.access_token as string;
+		expect((await call(emu, '/user-data/by-email/get', { value_keys: ['k'] }, access)).json.result).toBe(-3);
+		expect((await call(emu, '/user-data/by-email/set', { value_key: 'k', value_data: 'v' }, access)).json.result).toBe(-3);
 	});
 
 	test('userinfo and login_hint', async () => {

@@ -24,6 +24,8 @@ export const CONTROL_PREFIX = '/__emulator/';
 
 export const IDENTITY_PROVIDERS = ['google', 'telegram', 'twitter', 'apple', 'discord', 'microsoft'];
 export const DEFAULT_SCOPES = ['openid', 'email', 'user-data-get', 'user-data-set'];
+/** what an authorization request without `scope` gets (discovery: client_scopes_default) */
+export const CLIENT_SCOPES_DEFAULT = ['openid', 'email'];
 export const SUPPORTED_SCOPES = [
 	'openid',
 	'email',
@@ -534,7 +536,10 @@ interface SearchRecord {
 	userId: string;
 	clientId: string;
 	target: string;
+	/** every stored key of the target at the first page, sorted */
 	keys: string[];
+	/** keys[i] is shown to the caller (another client's public key) */
+	visible: boolean[];
 	offset: number;
 }
 
@@ -937,7 +942,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			rest_api_public_endpoint: baseUrl,
 			identity_providers: [...IDENTITY_PROVIDERS],
 			scopes_supported: [...SUPPORTED_SCOPES],
-			client_scopes_default: ['openid', 'email'],
+			client_scopes_default: [...CLIENT_SCOPES_DEFAULT],
 			client_scopes_optional: SUPPORTED_SCOPES.filter((s) => s !== 'openid' && s !== 'email'),
 			response_types_supported: ['code'],
 			response_modes_supported: ['query'],
@@ -1083,30 +1088,37 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				return { result: any ? 0 : 1, keys_private: keysPrivate, keys_public: keysPublic };
 			}
 			case 'shared-list-get': {
+				// The server walks the target's stored keys (every client's, sorted) page_size at a
+				// time and returns only those the caller may see (other clients' public keys). So a
+				// page can be short, or empty, while next_search_id says more follow: a client must
+				// page until next_search_id is empty, not until a page comes back short.
 				const searchId = (body.search_id as string | undefined) ?? '';
 				let keys: string[];
+				let visible: boolean[];
 				let offset: number;
 				if (searchId !== '') {
 					const s = searches.get(searchId);
 					if (!s || s.userId !== tok.sub || s.clientId !== caller || s.target !== target) return invalid;
 					keys = s.keys;
+					visible = s.visible;
 					offset = s.offset;
 				} else {
 					const entries = targetMap(tok.sub, target, false);
-					keys = entries
-						? [...entries.entries()].filter(([, e]) => e.owner !== caller && e.scope === 1).map(([k]) => k).sort()
-						: [];
+					const sorted = entries ? [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+					keys = sorted.map(([k]) => k);
+					visible = sorted.map(([, e]) => e.owner !== caller && e.scope === 1);
 					offset = 0;
 				}
 				const size = (body.page_size as number | undefined) || opts.defaultPageSize;
-				const page = keys.slice(offset, offset + size);
+				const page: string[] = [];
+				for (let i = offset; i < Math.min(offset + size, keys.length); i++) if (visible[i]) page.push(keys[i]);
 				let next = '';
 				if (offset + size < keys.length) {
 					next = randomId(12);
-					searches.set(next, { userId: tok.sub, clientId: caller, target, keys, offset: offset + size });
+					searches.set(next, { userId: tok.sub, clientId: caller, target, keys, visible, offset: offset + size });
 					if (searches.size > MAX_SEARCHES) searches.delete(searches.keys().next().value as string);
 				}
-				return { result: keys.length > 0 ? 0 : 1, keys_shared: page, next_search_id: next };
+				return { result: visible.includes(true) ? 0 : 1, keys_shared: page, next_search_id: next };
 			}
 			case 'delete': {
 				const keys = [...new Set(body.value_keys as string[])];
@@ -1364,8 +1376,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			return reply({ status: auth.status, body: { result: auth.result } }, headers);
 		}
 		const isRead = def === undefined || def.op === 'get' || def.op === 'list-get' || def.op === 'shared-list-get';
+		// every user-data endpoint lists `email` next to user-data-get / user-data-set
 		const needed = isRead ? 'user-data-get' : 'user-data-set';
-		if (!auth.rec.scopes.includes(needed)) return reply({ body: { result: -3 } });
+		if (!auth.rec.scopes.includes(needed) || !auth.rec.scopes.includes('email')) return reply({ body: { result: -3 } });
 		if (ctx.tooLarge) return reply({ body: { result: -5 } });
 		let body: unknown;
 		try {
@@ -1422,7 +1435,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			userId: user.userId,
 			clientId,
 			redirectUri,
-			scopes: requested.length > 0 ? requested : [...DEFAULT_SCOPES],
+			// no scope asked for: the client's default scopes (discovery's client_scopes_default)
+			scopes: requested.length > 0 ? requested : [...CLIENT_SCOPES_DEFAULT],
 			exp: nowSec() + 600,
 		});
 		target.searchParams.set('code', code);

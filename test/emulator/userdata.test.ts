@@ -277,14 +277,36 @@ describe('HyperID emulator: user data endpoints', () => {
 				searchId = r.json.next_search_id as string;
 				if (searchId === '') break;
 			}
+			// the server pages over every stored key ("hidden" sorts first) and shows only the
+			// visible ones, so the first page is short although more follow
 			expect(pages).toEqual([
-				['key-0', 'key-1', 'key-2'],
-				['key-3', 'key-4', 'key-5'],
-				['key-6'],
+				['key-0', 'key-1'],
+				['key-2', 'key-3', 'key-4'],
+				['key-5', 'key-6'],
 			]);
 			// another identity provider is another family
 			const google = await call(emu, `${p}shared-list-get`, { identity_provider: 'google' }, tokens.main);
 			expect(google.json).toEqual({ result: 1, keys_shared: [], next_search_id: '' });
+		});
+
+		test('shared-list-get: a page can be short or empty while next_search_id says more follow', async () => {
+			const p = '/user-data/by-email/';
+			for (const k of ['a0', 'a1', 'a2', 'c0']) await call(emu, `${p}set`, { value_key: k, value_data: 'x' }, tokens.other);
+			for (const k of ['b0', 'b1']) await call(emu, `${p}set`, { value_key: k, value_data: 'mine' }, tokens.main);
+			await call(emu, `${p}set`, { value_key: 'b2', value_data: 'x', access_scope: 0 }, tokens.other);
+			const pages: Array<{ result: unknown; keys: string[]; more: boolean }> = [];
+			let searchId = '';
+			for (let guard = 0; guard < 10; guard++) {
+				const r = await call(emu, `${p}shared-list-get`, { page_size: 3, search_id: searchId }, tokens.main);
+				searchId = r.json.next_search_id as string;
+				pages.push({ result: r.json.result, keys: r.json.keys_shared as string[], more: searchId !== '' });
+				if (searchId === '') break;
+			}
+			expect(pages).toEqual([
+				{ result: 0, keys: ['a0', 'a1', 'a2'], more: true },
+				{ result: 0, keys: [], more: true }, // b0, b1 are the caller's own, b2 is private
+				{ result: 0, keys: ['c0'], more: false },
+			]);
 		});
 
 		test('page size defaults to defaultPageSize; exact multiple ends with empty next_search_id; search ids are re-readable', async () => {

@@ -157,11 +157,15 @@ describe('listSharedKeys paging', () => {
 		['userDataByEmail', '/user-data/by-email/', {}, {}],
 		['userDataByIdp', '/user-data/by-idp/', { identityProvider: 'google' }, { identity_provider: 'google' }],
 		['userDataByWallet', '/user-data/by-wallet/', { walletAddress: { __rl: true, mode: 'address', value: DEMO.publicWallet } }, { wallet_address: DEMO.publicWallet }],
-	] as Array<[string, string, IDataObject, IDataObject]>)('%s returnAll: three pages of 3, 3, 2 keys, exact search_id chain', async (resource, prefix, params, target) => {
+	] as Array<[string, string, IDataObject, IDataObject]>)('%s returnAll: a short first page does not end the list; exact search_id chain', async (resource, prefix, params, target) => {
 		await shareFromAnotherApp(target, prefix);
 		const r = await run(emulator, proxied(), { resource, operation: 'listSharedKeys', ...params, returnAll: true, options: { pageSize: 3 } });
 		expect(r.error).toBeUndefined();
-		const listed = expectChain(`${prefix}shared-list-get`, target, [3, 3, 3]);
+		// 10 stored keys, sorted: other-private, own-public, shared-a … shared-h. The server pages
+		// over all of them and shows only shared ones, so the first page has 1 key, then 3, 3, 1.
+		const listed = expectChain(`${prefix}shared-list-get`, target, [3, 3, 3, 3]);
+		const sizes = proxy.exchanges.map((exchange) => ((exchange.response as IDataObject).keys_shared as string[]).length);
+		expect(sizes).toEqual([1, 3, 3, 1]);
 		const last = proxy.exchanges[proxy.exchanges.length - 1].response as IDataObject;
 		expect(last.next_search_id).toBe('');
 		expect(listed).toHaveLength(8);
@@ -170,11 +174,12 @@ describe('listSharedKeys paging', () => {
 		expect(r.outputs?.[0].every((item) => (item.pairedItem as IPairedItemData).item === 0)).toBe(true);
 	});
 
-	test('limit 5 with page size 2: pages of 2, 2, 1 and no request after the limit', async () => {
+	test('limit 5 with page size 2: an empty first page, then 2, 2, 1 and no request after the limit', async () => {
 		await shareFromAnotherApp({}, '/user-data/by-user-id/');
 		const r = await run(emulator, proxied(), { resource: 'userDataByUserId', operation: 'listSharedKeys', returnAll: false, limit: 5, options: { pageSize: 2 } });
 		expect(r.error).toBeUndefined();
-		const listed = expectChain('/user-data/by-user-id/shared-list-get', {}, [2, 2, 1]);
+		const listed = expectChain('/user-data/by-user-id/shared-list-get', {}, [2, 2, 2, 1]);
+		expect(proxy.exchanges.map((exchange) => ((exchange.response as IDataObject).keys_shared as string[]).length)).toEqual([0, 2, 2, 1]);
 		expect(listed).toHaveLength(5);
 		expect(r.json).toEqual(listed.map((key) => ({ key })));
 		expect(new Set(listed).size).toBe(5);
@@ -194,7 +199,7 @@ describe('listSharedKeys paging', () => {
 		const telegram = r.outputs?.[0].filter((item) => (item.pairedItem as IPairedItemData).item === 1) ?? [];
 		expect(google.map((item) => item.json.key).sort()).toEqual(SHARED);
 		expect(telegram).toEqual([]);
-		expect(proxy.exchanges.filter((exchange) => exchange.path.endsWith('shared-list-get'))).toHaveLength(4);
+		expect(proxy.exchanges.filter((exchange) => exchange.path.endsWith('shared-list-get'))).toHaveLength(5); // google 4 pages, telegram 1
 	});
 
 	test('simplify off: one item with all keys across pages', async () => {

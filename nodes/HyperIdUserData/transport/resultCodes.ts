@@ -78,7 +78,7 @@ function explain(
 		case 'accessDenied':
 			return {
 				message: `HyperID denied access: this credential may not ${endpoint.action}`,
-				description: `This operation needs the "${endpoint.scope}" scope. Add "${endpoint.scope}" to the Scope field of the HyperID credential and reconnect it; if the scope is already there, the user may have revoked consent: reconnect the credential.`,
+				description: `This operation needs the "${endpoint.scope}" and "email" scopes. Add any that is missing to the Scope field of the HyperID credential and reconnect it; if both are already there, the user may have revoked consent: reconnect the credential.`,
 			};
 		case 'serviceUnavailable':
 			return {
