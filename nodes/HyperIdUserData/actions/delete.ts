@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { endpointFor } from './families';
 import { readKeys, readTarget } from './parameters';
 import type { Prepare } from './types';
-import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM } from './types';
+import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, storedValueId } from './types';
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
@@ -13,6 +13,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const body: IDataObject = { ...target.body, value_keys: keys };
 	return {
 		itemIndex,
+		writes: keys.map((key) => storedValueId(endpoint.path, target.body, key)),
 		run: async (session) => {
 			const response = await session.call(endpoint, body, { keys, ...target.subject }, itemIndex);
 			if (!settings.simplify) return [response];

@@ -98,7 +98,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	return {
 		itemIndex,
 		read: settings.simplify
-			? { group: `${endpoint.path} ${JSON.stringify(target.body)}`, targetBody: target.body, keys, present }
+			? { group: `${endpoint.path} ${JSON.stringify(target.body)}`, targetBody: target.body, subject: target.subject, keys, present }
 			: undefined,
 		run: async (session) => {
 			const outcome = await readValues(session, endpoint, target.body, keys, target.subject, itemIndex);

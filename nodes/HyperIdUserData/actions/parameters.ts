@@ -233,6 +233,20 @@ export function checkIdentityProvider(
 	return provider;
 }
 
+/** access_scope from the Access Scope option: "private" → 0, "public" → 1 (also 0 / 1 from an expression). */
+export function readAccessScope(ctx: IExecuteFunctions, parameters: ItemParameters, itemIndex: number): 0 | 1 {
+	const raw = parameters.get('accessScope', itemIndex, 'public');
+	const text = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
+	if (text === 'private' || text === 0) return 0;
+	if (text === 'public' || text === 1) return 1;
+	throw inputError(
+		ctx,
+		itemIndex,
+		`Access Scope must be "private" or "public", not ${typeof raw === "string" ? JSON.stringify(raw.slice(0, 40)) : describe(raw)}`,
+		'Pick Private or Public in the Access Scope field, or make its expression give "private" or "public".',
+	);
+}
+
 /** The request field that selects the family's storage target, checked before sending. */
 export function readTarget(
 	ctx: IExecuteFunctions,

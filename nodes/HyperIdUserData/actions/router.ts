@@ -39,6 +39,22 @@ interface Task {
 	run(): Promise<void>;
 }
 
+/**
+ * A number option, checked: an expression giving text or nothing usable fails the run before
+ * anything is sent (instead of, say, zero workers and an empty output).
+ */
+function numberOption(ctx: IExecuteFunctions, options: IDataObject, name: string, label: string, fallback: number, min: number, max: number): number {
+	const raw = options[name];
+	if (raw === undefined || raw === null || raw === '') return fallback;
+	const value = typeof raw === 'string' ? Number(raw.trim()) : raw;
+	if (typeof value !== 'number' || !Number.isFinite(value)) {
+		throw new NodeOperationError(ctx.getNode(), `The option "${label}" must be a number, not ${JSON.stringify(raw)}`, {
+			description: `Set "${label}" in the node's options to a number from ${min} to ${max}.`,
+		});
+	}
+	return Math.min(max, Math.max(min, Math.floor(value)));
+}
+
 function readSettings(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
@@ -62,24 +78,38 @@ function readSettings(
 			valueFormat: (options.valueFormat as ValueFormat) ?? 'string',
 			getOutput: options.getOutput === 'allValues' ? 'allValues' : 'perValue',
 			keysOutput: options.keysOutput === 'perKey' ? 'perKey' : 'summary',
-			pageSize: Math.max(1, Number(options.pageSize ?? 100)),
-			concurrency: Math.min(64, Math.max(1, Math.floor(Number(options.concurrency ?? DEFAULT_CONCURRENCY)))),
+			pageSize: numberOption(ctx, options, 'pageSize', 'Page Size', 100, 1, 1000),
+			concurrency: numberOption(ctx, options, 'concurrency', 'Concurrency', DEFAULT_CONCURRENCY, 1, 64),
 			batchReads: options.batchReads === true,
 			parameters: new ItemParameters(ctx, items),
 		},
 	};
 }
 
-/** The same failure, told about another item that shared its request. */
-function forItem(ctx: IExecuteFunctions, error: Error, itemIndex: number): Error {
-	if (!(error instanceof NodeApiError)) return error;
-	const copy = new NodeApiError(ctx.getNode(), { error: error.message }, {
-		message: error.message,
-		description: error.description ?? undefined,
-		httpCode: error.httpCode ?? undefined,
+/**
+ * The same failure, told about another item that shared its request: its own error object, its
+ * own index (also where the message names one), the same code and description.
+ */
+function forItem(ctx: IExecuteFunctions, error: Error, fromIndex: number, itemIndex: number): Error {
+	if (itemIndex === fromIndex) return error;
+	const message = error.message.replace(`(item ${fromIndex})`, `(item ${itemIndex})`);
+	if (error instanceof NodeApiError) {
+		const copy = new NodeApiError(ctx.getNode(), { error: message }, {
+			message,
+			description: error.description ?? undefined,
+			httpCode: error.httpCode ?? undefined,
+			itemIndex,
+		});
+		// NodeApiError puts n8n's generic text in place of the message for Node.js error codes
+		copy.message = message;
+		copy.context = { ...error.context, itemIndex };
+		return copy;
+	}
+	const copy = new NodeOperationError(ctx.getNode(), message, {
+		description: (error as NodeOperationError).description ?? undefined,
 		itemIndex,
 	});
-	copy.context = { ...error.context, itemIndex };
+	copy.context = { ...((error as NodeOperationError).context ?? {}), itemIndex };
 	return copy;
 }
 
@@ -111,7 +141,7 @@ function batchTasks(
 					const first = chunk[0];
 					const keys = [...new Set(chunk.flatMap((work) => work.read!.keys))];
 					try {
-						const outcome = await readValues(session, endpoint, first.read!.targetBody, keys, {}, first.itemIndex);
+						const outcome = await readValues(session, endpoint, first.read!.targetBody, keys, first.read!.subject, first.itemIndex);
 						for (const work of chunk) {
 							try {
 								record(work.itemIndex, work.read!.present(outcome.values));
@@ -120,13 +150,56 @@ function batchTasks(
 							}
 						}
 					} catch (error) {
-						for (const work of chunk) record(work.itemIndex, forItem(ctx, error as Error, work.itemIndex));
+						// "invalid parameters" may come from one item's keys: read item by item, so
+						// only the item at fault fails. Anything else concerns the whole request.
+						const meaning = (error as NodeApiError).context?.meaning;
+						if (chunk.length > 1 && meaning === 'invalidParameters') {
+							for (const work of chunk) {
+								try {
+									record(work.itemIndex, await work.run(session));
+								} catch (single) {
+									record(work.itemIndex, single as Error);
+								}
+							}
+							return;
+						}
+						for (const work of chunk) record(work.itemIndex, forItem(ctx, error as Error, first.itemIndex, work.itemIndex));
 					}
 				},
 			});
 		}
 	}
 	return tasks;
+}
+
+/**
+ * One item's request. An item that changes a stored value an earlier item also changes waits until
+ * that item is done (tasks start in input order, so the earlier one is already running: no deadlock).
+ */
+function singleTask(
+	work: ItemWork,
+	session: HyperIdSession,
+	record: (itemIndex: number, outcome: Outcome) => void,
+	lastWrite: Map<string, Promise<void>>,
+): Task {
+	const before = [...new Set((work.writes ?? []).map((id) => lastWrite.get(id)).filter((p) => p !== undefined))];
+	let done: () => void = () => undefined;
+	if (work.writes?.length) {
+		const finished = new Promise<void>((resolve) => (done = resolve));
+		for (const id of work.writes) lastWrite.set(id, finished);
+	}
+	return {
+		run: async () => {
+			try {
+				if (before.length) await Promise.all(before);
+				record(work.itemIndex, await work.run(session));
+			} catch (error) {
+				record(work.itemIndex, error as Error);
+			} finally {
+				done();
+			}
+		},
+	};
 }
 
 /** Runs tasks with at most `limit` in flight; stops starting new ones once `stop()` says so. */
@@ -155,9 +228,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const { settings, options } = readSettings(this, items);
 	const session = new HyperIdSession(this, await readConnection(this), {
-		retries: Math.max(0, Math.floor(Number(options.retries ?? 3))),
-		retryDelayMs: Math.max(0, Number(options.retryDelay ?? 500)),
-		timeoutMs: Math.max(1, Number(options.timeout ?? 30_000)),
+		retries: numberOption(this, options, 'retries', 'Retries', 3, 0, 10),
+		retryDelayMs: numberOption(this, options, 'retryDelay', 'Retry Delay (Ms)', 500, 0, Number.MAX_SAFE_INTEGER),
+		timeoutMs: numberOption(this, options, 'timeout', 'Timeout (Ms)', 30_000, 1, Number.MAX_SAFE_INTEGER),
 	});
 	if (settings.family?.target === 'identityProvider') {
 		settings.knownProviders = await session.identityProviders();
@@ -180,24 +253,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	// Without "Continue on Fail" the first failure stops new requests; those in flight finish.
 	let failed = false;
+	const lastWrite = new Map<string, Promise<void>>();
 	const record = (itemIndex: number, outcome: Outcome) => {
 		outcomes[itemIndex] = outcome;
 		if (outcome instanceof Error && !continueOnFail) failed = true;
 	};
 	const batched = settings.batchReads ? works.filter((work) => work.read) : [];
 	const single = settings.batchReads ? works.filter((work) => !work.read) : works;
-	const tasks: Task[] = [
-		...single.map((work) => ({
-			run: async () => {
-				try {
-					record(work.itemIndex, await work.run(session));
-				} catch (error) {
-					record(work.itemIndex, error as Error);
-				}
-			},
-		})),
-		...batchTasks(this, session, settings, batched, record),
-	];
+	const tasks: Task[] = [...single.map((work) => singleTask(work, session, record, lastWrite)), ...batchTasks(this, session, settings, batched, record)];
 	await runBounded(tasks, settings.concurrency, () => failed);
 
 	const output: INodeExecutionData[] = [];

@@ -1,9 +1,9 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { endpointFor } from './families';
-import { readKey, readTarget, readValue } from './parameters';
+import { readAccessScope, readKey, readTarget, readValue } from './parameters';
 import type { Prepare } from './types';
-import { MAX_KEY_LENGTH } from './types';
+import { MAX_KEY_LENGTH, storedValueId } from './types';
 
 const show = {
 	resource: ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet', 'userData'],
@@ -65,12 +65,12 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const body: IDataObject = { ...target.body, value_key: key, value_data: value };
 	if (family.hasAccessScope) {
-		const scope = settings.parameters.get('accessScope', itemIndex, 'public') as string;
-		body.access_scope = scope === 'private' ? 0 : 1;
+		body.access_scope = readAccessScope(ctx, settings.parameters, itemIndex);
 	}
 	const endpoint = endpointFor(family, 'set');
 	return {
 		itemIndex,
+		writes: [storedValueId(endpoint.path, target.body, key)],
 		run: async (session) => {
 			const response = await session.call(endpoint, body, { key, ...target.subject }, itemIndex);
 			return [settings.simplify ? { key, success: true, result: response.result } : response];

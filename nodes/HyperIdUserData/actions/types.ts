@@ -27,6 +27,8 @@ export interface BatchableRead {
 	/** Items with the same group read from the same target and can share a request. */
 	group: string;
 	targetBody: IDataObject;
+	/** what error messages name: the identity provider or wallet of the target */
+	subject: { identityProvider?: string; walletAddress?: string };
 	keys: string[];
 	present(values: Map<string, string>): IDataObject[];
 }
@@ -36,6 +38,16 @@ export interface ItemWork {
 	itemIndex: number;
 	run(session: HyperIdSession): Promise<IDataObject[]>;
 	read?: BatchableRead;
+	/**
+	 * The stored values this item changes (see `storedValueId`). Items that change the same value
+	 * are sent one after another, in input order, so the last item's write is the one that stays.
+	 */
+	writes?: string[];
+}
+
+/** Identifies one stored value across items: endpoint, storage target and key, case-folded. */
+export function storedValueId(endpoint: string, targetBody: IDataObject, key: string): string {
+	return JSON.stringify([endpoint, targetBody, key]).toLowerCase();
 }
 
 export type Prepare = (ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings) => ItemWork;
