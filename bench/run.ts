@@ -413,9 +413,10 @@ function table(rows: Row[], wl: Record<WorkloadId, Workload>): string {
 			r.path === 'c1' || r.path === 'c10' || r.path === 'c0'
 				? `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} (client ${fmt(r.clientP50, 1)} / ${fmt(r.clientP99, 1)})`
 				: `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}`;
-		const rss = r.peakRssMiB === undefined ? '-' : `${fmt(r.peakRssMiB)}${r.rssGrowthMiB !== undefined ? ` (+${fmt(r.rssGrowthMiB)})` : ''}`;
+		const signed = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x)}`;
+		const rss = r.peakRssMiB === undefined ? '-' : `${fmt(r.peakRssMiB)}${r.rssGrowthMiB !== undefined ? ` (${signed(r.rssGrowthMiB)})` : ''}`;
 		const heap =
-			r.heapAfterGcMiB === undefined ? '-' : `${fmt(r.heapAfterGcMiB)}${r.heapAfterGcGrowthMiB !== undefined ? ` (+${fmt(r.heapAfterGcGrowthMiB)})` : ''}`;
+			r.heapAfterGcMiB === undefined ? '-' : `${fmt(r.heapAfterGcMiB)}${r.heapAfterGcGrowthMiB !== undefined ? ` (${signed(r.heapAfterGcGrowthMiB)})` : ''}`;
 		lines.push(
 			`| ${wl[r.workload].label} | ${r.latencyMs} ms | ${PATH_LABEL[r.path]} | ${fmt(r.itemsPerSec)}${r.partial ? '*' : ''}${r.ok ? '' : ' (FAILED)'} | ${fmt(r.requests)} | ${fmt(r.maxInFlight)} | ${lat} | ${rss} | ${heap} | ${fmtRatio(r.vsB)} | ${fmtRatio(r.vsC1)} | ${fmtRatio(r.vsC10)} |`,
 		);

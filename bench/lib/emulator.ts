@@ -10,6 +10,7 @@ import axios from 'axios';
 
 import { DEMO, startEmulator, type Emulator } from '../../test/emulator/server';
 import { LatencyRecorder } from './common';
+import { PATHS } from './workloads';
 
 export { DEMO };
 export type { Emulator };
@@ -73,19 +74,19 @@ export async function seed(emulator: Emulator, keys: number, sharedKeys: number)
 	emulator.setOptions({ latencyMs: 0 });
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 	try {
-		const jobs: Array<{ token: string; body: object }> = [];
+		const jobs: Array<{ token: string; path: string; body: object }> = [];
 		const demo = demoToken(emulator);
 		const second = demoToken(emulator, SECOND_CLIENT.clientId);
-		for (let i = 0; i < keys; i++) jobs.push({ token: demo, body: { value_key: `k${i}`, value_data: `value of k${i}`, access_scope: 0 } });
+		for (let i = 0; i < keys; i++) jobs.push({ token: demo, path: PATHS.set, body: { value_key: `k${i}`, value_data: `value of k${i}`, access_scope: 0 } });
 		for (let i = 0; i < sharedKeys; i++)
-			jobs.push({ token: second, body: { value_key: `s${i}`, value_data: `shared value ${i}`, access_scope: 1 } });
+			jobs.push({ token: second, path: PATHS.sharedSet, body: { value_key: `s${i}`, value_data: `shared value ${i}`, access_scope: 1 } });
 		let next = 0;
 		const deadline = Date.now() + 120_000;
 		const worker = async () => {
 			while (next < jobs.length) {
 				if (Date.now() > deadline) throw new Error('bench: seeding took longer than 120 s');
 				const job = jobs[next++];
-				const r = await axios.post(`${emulator.url}/user-data/by-email/set`, job.body, {
+				const r = await axios.post(`${emulator.url}${job.path}`, job.body, {
 					httpAgent: agent,
 					headers: { Authorization: `Bearer ${job.token}` },
 				});

@@ -10,7 +10,10 @@ export type WorkloadId = 'set' | 'get1' | 'get1batch' | 'get20' | 'listShared';
 export const PATHS = {
 	set: '/user-data/by-email/set',
 	get: '/user-data/by-email/get',
-	sharedList: '/user-data/by-email/shared-list-get',
+	// shared keys live on their own target (by user id): the server pages over every stored key of
+	// a target, so the 10,000 private keys of the get workloads would add 100 empty pages
+	sharedList: '/user-data/by-user-id/shared-list-get',
+	sharedSet: '/user-data/by-user-id/set',
 } as const;
 
 export interface Workload {
@@ -145,7 +148,7 @@ export function workloads(sizes: Sizes): Record<WorkloadId, Workload> {
 			expectedRequests: Math.ceil(n / PAGE_SIZE),
 			inputCode: 'return [{ json: {} }];',
 			input: () => [{}],
-			nodeParameters: { resource: 'userDataByEmail', operation: 'listSharedKeys', returnAll: true, options: {} },
+			nodeParameters: { resource: 'userDataByUserId', operation: 'listSharedKeys', returnAll: true, options: {} },
 			httpParameters: (base) => ({
 				method: 'POST',
 				url: `${base}${PATHS.sharedList}`,

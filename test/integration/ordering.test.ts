@@ -3,7 +3,7 @@
  * batched reads give every item its own error (index, wallet / provider named) and isolate an
  * "invalid parameters" answer; number and access-scope options are checked before sending.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { apiRequests, credentialFor, errorOf, N8N_GENERIC_MESSAGES, otherClient, callApi, run, stored, textOf, useEmulator, wallet } from './setup';
 import type { Emulator } from './setup';
@@ -105,7 +105,7 @@ describe('batched reads: errors per item', () => {
 		const r = await run(emulator, credentialFor(emulator), getParams('userDataByEmail', {}), [{ key: 'a' }, { key: 'b' }]);
 		const error = errorOf(r);
 		expect(textOf(error)).toContain('503');
-		expect(error.context?.itemIndex ?? error.itemIndex).toBe(0);
+		expect(error.context.itemIndex).toBe(0);
 	});
 
 	test('"invalid parameters" on a batch: read item by item, so only an item at fault could fail', async () => {
@@ -131,7 +131,7 @@ describe('options checked before sending', () => {
 		['retries', 'Retries', setParams],
 		['timeout', 'Timeout (Ms)', setParams],
 	])('%s given as text that is not a number fails the run, nothing sent', async (option, label, params) => {
-		const r = await run(emulator, credentialFor(emulator), params({ [option]: 'lots' }), [{ key: 'k', value: 'v' }]);
+		const r = await run(emulator, credentialFor(emulator), params({ [option]: 'lots' }) as INodeParameters, [{ key: 'k', value: 'v' }]);
 		expect(textOf(errorOf(r))).toContain(`"${label}" must be a number`);
 		expect(apiRequests(r)).toHaveLength(0);
 	});
