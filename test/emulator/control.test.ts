@@ -57,6 +57,20 @@ describe('HyperID emulator: faults, log, reset, counters, options', () => {
 			expect([t.status, t.json.error]).toEqual([429, 'too_many_requests']);
 		});
 
+		test('status fault with a result code and Retry-After: both in the answer; retryAfter needs status', async () => {
+			emu.setFaults([{ path: '/user-data/by-email/set', status: 429, result: -4, retryAfter: '7' }]);
+			const res = await fetch(`${emu.url}/user-data/by-email/set`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ value_key: 'a', value_data: 'v' }),
+			});
+			expect(res.status).toBe(429);
+			expect(res.headers.get('retry-after')).toBe('7');
+			expect(await res.json()).toEqual({ error: 'too_many_requests', result: -4 });
+			expect(emu.store().data).toEqual({});
+			expect(() => emu.setFaults([{ result: -4, retryAfter: '7' }])).toThrow(/retryAfter/);
+		});
+
 		test('delay fault delays, then handles normally (the write happens)', async () => {
 			emu.setFaults([{ path: '/user-data/by-email/set', delayMs: 250 }]);
 			const t0 = Date.now();

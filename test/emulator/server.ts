@@ -183,8 +183,10 @@ export interface FaultRule {
 	times?: number;
 	/** Answer HTTP 200 {result}. */
 	result?: number;
-	/** Answer this HTTP status with {error}. */
+	/** Answer this HTTP status with {error} (and `result`, when given too). */
 	status?: number;
+	/** With `status`: a Retry-After header, e.g. "2" (seconds). */
+	retryAfter?: string;
 	/** Wait this long first; alone, the request is then handled normally. */
 	delayMs?: number;
 	/** Drop the connection without answering. */
@@ -847,6 +849,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			}
 			if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || r.delayMs < 0)) throw new EmulatorError(400, `${where}.delayMs must be >= 0`);
 			if (r.reset !== undefined && typeof r.reset !== 'boolean') throw new EmulatorError(400, `${where}.reset must be a boolean`);
+			if (r.retryAfter !== undefined && (typeof r.retryAfter !== 'string' || r.status === undefined)) {
+				throw new EmulatorError(400, `${where}.retryAfter must be a string, given with status`);
+			}
 			if (r.probability !== undefined && (typeof r.probability !== 'number' || r.probability < 0 || r.probability > 1)) {
 				throw new EmulatorError(400, `${where}.probability must be within 0..1`);
 			}
@@ -1285,7 +1290,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				ctx.fault = 'status';
 				const errBody: Record<string, unknown> = { error: statusText(fault.status) };
 				if (fault.result !== undefined) errBody.result = fault.result;
-				sendJson(ctx, res, fault.status, errBody);
+				sendJson(ctx, res, fault.status, errBody, fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {});
 				return;
 			}
 			if (fault.result !== undefined) {

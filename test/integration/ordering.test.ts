@@ -164,3 +164,50 @@ describe('options checked before sending', () => {
 		expect(apiRequests(bad)).toHaveLength(0);
 	});
 });
+
+describe('answers with a result code on any HTTP status; Retry-After; token endpoint down', () => {
+	const params = (options: IDataObject = {}) => setParams({ concurrency: 1, ...options });
+
+	test('HTTP 429 with result -4 and Retry-After: retried no sooner than asked, then written', async () => {
+		emulator.setFaults([{ path: SET_PATH, status: 429, result: -4, retryAfter: '1' }]);
+		const started = Date.now();
+		const r = await run(emulator, credentialFor(emulator), params({ retries: 2 }), [{ key: 'k', value: 'v' }]);
+		expect(r.error).toBeUndefined();
+		expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+		expect(apiRequests(r, SET_PATH)).toHaveLength(2);
+		expect(stored(emulator, 'user-id').k.value_data).toBe('v');
+	});
+
+	test('a Retry-After longer than the node waits: no early retry, the error says how long HyperID asked for', async () => {
+		emulator.setFaults([{ path: SET_PATH, status: 429, result: -4, retryAfter: '120', times: -1 }]);
+		const r = await run(emulator, credentialFor(emulator), params({ retries: 3 }), [{ key: 'k', value: 'v' }]);
+		expect(apiRequests(r, SET_PATH)).toHaveLength(1);
+		expect(textOf(errorOf(r))).toContain('asked to wait 120 s');
+	});
+
+	test('HTTP 500 whose body says -5: the code decides (not retried, reported as invalid parameters)', async () => {
+		emulator.setFaults([{ path: SET_PATH, status: 500, result: -5, times: -1 }]);
+		const r = await run(emulator, credentialFor(emulator), params({ retries: 3 }), [{ key: 'k', value: 'v' }]);
+		expect(apiRequests(r, SET_PATH)).toHaveLength(1);
+		const error = errorOf(r);
+		expect(error.context.resultCode).toBe(-5);
+		expect(textOf(error)).toMatch(/parameters/i);
+	});
+
+	test('token endpoint down: retried a bounded number of times for the whole run, then every item fails with its own index', async () => {
+		const TOKEN = '/auth/realms/HyperID/protocol/openid-connect/token';
+		emulator.setFaults([{ path: TOKEN, status: 503, times: -1 }]);
+		const items = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+		const r = await run(emulator, credentialFor(emulator, { expiresIn: 0 }), params({ concurrency: 8, retries: 2 }), items, true);
+		const tokenCalls = r.requests.filter((entry) => entry.path === TOKEN);
+		expect(tokenCalls.length).toBeLessThanOrEqual(3); // one refresh, retried twice, for all 20 items
+		expect(r.json).toHaveLength(20);
+		r.json.forEach((item) => {
+			expect(item.error).toBe('Could not reach HyperID to renew the sign-in');
+			expect(item.code).toBe('503');
+		});
+		expect(r.outputs?.[0].map((item) => (item.pairedItem as { item: number }).item)).toEqual(items.map((_, i) => i));
+		// items that never got an answer were not sent again and again
+		expect(apiRequests(r, SET_PATH).length).toBeLessThanOrEqual(20);
+	});
+});

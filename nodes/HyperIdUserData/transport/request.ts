@@ -15,6 +15,9 @@ export interface TransportOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+
+/** Retry-After of an answer that carried a result code (kept beside it, not in the output). */
+const retryAfterOf = new WeakMap<object, number>();
 const TRANSIENT_NETWORK_CODES = new Set([
 	'ECONNRESET',
 	'ECONNREFUSED',
@@ -108,6 +111,9 @@ export class HyperIdSession {
 
 	private deadCredential?: NodeApiError;
 
+	/** The token endpoint stayed unreachable through every retry: no item tries again this run. */
+	private refreshUnavailable?: NodeApiError;
+
 	constructor(
 		readonly ctx: HyperIdContext,
 		private readonly connection: Connection,
@@ -190,13 +196,20 @@ export class HyperIdSession {
 				continue;
 			}
 			const fault = outcome instanceof TransientFault ? outcome : undefined;
-			if (attempt > this.options.retries) {
-				throw fault
+			const retryAfter = fault ? fault.retryAfterMs : retryAfterOf.get(outcome as IDataObject);
+			// Asked to wait longer than the longest backoff: retrying earlier would only be refused again.
+			const tooLong = retryAfter !== undefined && retryAfter > MAX_BACKOFF_MS;
+			if (attempt > this.options.retries || tooLong) {
+				const error = fault
 					? this.transientError(fault, endpoint, subject, itemIndex, attempt)
 					: resultError(this.ctx.getNode(), endpoint, outcome as IDataObject, subject, itemIndex, attempt);
+				if (tooLong) {
+					error.description = `${error.description ?? ''} HyperID asked to wait ${Math.ceil(retryAfter / 1000)} s before trying again (Retry-After), longer than the node waits (${MAX_BACKOFF_MS / 1000} s): run the workflow again later.`.trim();
+				}
+				throw error;
 			}
 			this.stats.retries++;
-			await sleep(this.backoff(attempt, fault?.retryAfterMs));
+			await sleep(this.backoff(attempt, retryAfter));
 		}
 	}
 
@@ -218,8 +231,14 @@ export class HyperIdSession {
 		const data = response.body as IDataObject | string | undefined;
 		if (status === 401) return 'auth';
 		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
+		if (hasResult) {
+			// API.md: parse the body whatever the status; its result code decides. Retry-After is
+			// kept for the case that code says "try again".
+			const wait = retryAfterMs(response.headers as IDataObject);
+			if (wait !== undefined) retryAfterOf.set(data, wait);
+			return data;
+		}
 		if (status === 429 || status >= 500) {
-			if (hasResult && status < 500) return data;
 			return new TransientFault(
 				status === 429 ? 'HyperID is receiving too many requests' : `HyperID answered with HTTP ${status}`,
 				status === 429
@@ -229,7 +248,6 @@ export class HyperIdSession {
 				retryAfterMs(response.headers as IDataObject),
 			);
 		}
-		if (hasResult) return data;
 		return {
 			result: Number.NaN,
 			httpStatus: status,
@@ -267,12 +285,48 @@ export class HyperIdSession {
 	 */
 	private async refreshAfter(generation: number, itemIndex: number): Promise<void> {
 		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+		if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
 		if (generation !== this.tokenGeneration) return;
-		this.refreshing ??= this.refresh().finally(() => {
+		this.refreshing ??= this.refreshWithRetries().finally(() => {
 			this.refreshing = undefined;
 		});
-		await this.refreshing;
+		try {
+			await this.refreshing;
+		} catch {
+			// every waiting item gets its own error object, with its own index
+			throw this.refreshUnavailableFor(itemIndex);
+		}
 		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+	}
+
+	/** A temporary failure of the token endpoint is retried like any request; then the run gives up on it. */
+	private async refreshWithRetries(): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await this.refresh();
+				return;
+			} catch (error) {
+				if (attempt > this.options.retries || this.cancelled()) {
+					const failure = error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
+					this.refreshUnavailable = failure;
+					throw failure;
+				}
+				this.stats.retries++;
+				await sleep(this.backoff(attempt));
+			}
+		}
+	}
+
+	private refreshUnavailableFor(itemIndex: number): NodeApiError {
+		const failure = this.refreshUnavailable as NodeApiError;
+		const error = new NodeApiError(this.ctx.getNode(), { error: 'refresh_unavailable' } as JsonObject, {
+			message: failure.message,
+			description: failure.description ?? undefined,
+			httpCode: failure.httpCode ?? undefined,
+			itemIndex,
+		});
+		error.message = failure.message;
+		return error;
 	}
 
 	private async refresh(): Promise<void> {
