@@ -96,3 +96,27 @@ test('per-item values equal n8n expression evaluation; constants are evaluated o
 		+ inputItems.filter((item) => (item.deep as IDataObject | undefined)?.k === undefined).length;
 	expect(evaluations).toBe(2 + 2 * inputItems.length + absent);
 });
+
+test('names n8n refuses ($json.constructor, $json["__proto__"]) are left to n8n, even when the item has such a field', async () => {
+	const inputItems = [JSON.parse('{"constructor": "c", "a": 1}') as IDataObject, { a: 2 }];
+	const result = await runNode({
+		nodeType: new CompareNode(),
+		nodeTypeName: 'test.compare',
+		parameters: {
+			plain: 'x',
+			mapped: '={{ $json.constructor }}',
+			quoted: '={{ $json["__proto__"] }}',
+			nested: '={{ $json.a.prototype }}',
+			computed: '={{ 1 }}',
+			list: [],
+			locator: { __rl: true, mode: 'address', value: 'y' },
+		},
+		inputItems,
+	});
+	expect(result.error).toBeUndefined();
+	const rows = jsonOf(result);
+	rows.pop();
+	for (const row of rows) {
+		for (const name of ['mapped', 'quoted', 'nested']) expect([name, row[name]]).toEqual([name, expect.objectContaining({ same: true })]);
+	}
+});

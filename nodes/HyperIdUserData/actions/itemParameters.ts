@@ -11,6 +11,8 @@ type Plan =
 
 const MISSING = Symbol('missing');
 
+const UNSAFE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function hasExpression(raw: unknown): boolean {
 	if (typeof raw === 'string') return raw.startsWith('=');
 	if (Array.isArray(raw)) return raw.some(hasExpression);
@@ -61,10 +63,9 @@ export class ItemParameters {
 		if (!hasExpression(raw)) {
 			plan = { kind: 'constant', value: this.ctx.getNodeParameter(name, 0, fallback, options) };
 		} else if (match) {
-			plan = {
-				kind: 'jsonPath',
-				path: [...match[1].matchAll(PATH_SEGMENT)].map((segment) => segment[1] ?? segment[2] ?? segment[3]),
-			};
+			const path = [...match[1].matchAll(PATH_SEGMENT)].map((segment) => segment[1] ?? segment[2] ?? segment[3]);
+			// n8n's engine refuses these names; leave them to it
+			plan = path.some((segment) => UNSAFE_SEGMENTS.has(segment)) ? { kind: 'expression' } : { kind: 'jsonPath', path };
 		} else {
 			plan = { kind: 'expression' };
 		}

@@ -64,6 +64,13 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 				}
 				seen.add(next);
 				searchId = next;
+				if (page === MAX_PAGES - 1 && keys.length < limit) {
+					throw new NodeApiError(ctx.getNode(), { next_search_id: next }, {
+						message: `Stopped listing shared keys after ${MAX_PAGES.toLocaleString('en-US')} pages (${keys.length} keys so far); HyperID says more follow`,
+						description: 'Turn off "Return All" and set a Limit, or raise "Page Size" in the options, so that the list fits.',
+						itemIndex,
+					});
+				}
 			}
 			if (!settings.simplify) return [{ ...lastResponse, keys_shared: keys }];
 			return keys.map((key) => ({ key }));
