@@ -82,7 +82,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		const set = await call(emu, '/user-data/set', { value_key: 'k', value_data: 'v' }, tok.json.access_token as string);
 		expect(set.json.result).toBe(0);
 
-		const reuse = await tokenRequest(emu, { grant_type: 'authorization_code', code, client_id: CLIENT.id, client_secret: CLIENT.secret });
+		const reuse = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
 		expect(reuse.status).toBe(400);
 		expect(reuse.json.error).toBe('invalid_grant');
 		expect(emu.stats().tokenGrants.authorization_code).toBe(1);
@@ -97,7 +97,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		expect(new URL(bad.headers.get('location') as string).searchParams.get('error')).toBe('unsupported_response_type');
 	});
 
-	test('token: redirect_uri must match; HTTP Basic client auth; JSON body; scope limits the token', async () => {
+	test('token: redirect_uri required and must match; HTTP Basic client auth; JSON body; scope limits the token', async () => {
 		const mismatch = await tokenRequest(emu, {
 			grant_type: 'authorization_code',
 			code: await codeFor(),
@@ -106,10 +106,12 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 			client_secret: CLIENT.secret,
 		});
 		expect([mismatch.status, mismatch.json.error]).toEqual([400, 'invalid_grant']);
+		const missing = await tokenRequest(emu, { grant_type: 'authorization_code', code: await codeFor(), client_id: CLIENT.id, client_secret: CLIENT.secret });
+		expect([missing.status, missing.json.error]).toEqual([400, 'invalid_grant']);
 
 		const basic = await tokenRequest(
 			emu,
-			{ grant_type: 'authorization_code', code: await codeFor({ scope: 'openid user-data-get' }) },
+			{ grant_type: 'authorization_code', code: await codeFor({ scope: 'openid user-data-get' }), redirect_uri: REDIRECT },
 			{ Authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}` },
 		);
 		expect(basic.status).toBe(200);
@@ -139,18 +141,18 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 			{},
 		];
 		for (const creds of attempts) {
-			const r = await tokenRequest(emu, { grant_type: 'authorization_code', code, ...creds });
+			const r = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...creds });
 			expect(r.status).toBe(401);
 			expect(r.json.error).toBe('invalid_client');
 		}
 		const basic = await tokenRequest(
 			emu,
-			{ grant_type: 'authorization_code', code },
+			{ grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
 			{ Authorization: `Basic ${Buffer.from(`${CLIENT.id}:nope`).toString('base64')}` },
 		);
 		expect([basic.status, basic.json.error]).toEqual([401, 'invalid_client']);
 		// the failed attempts did not consume the code
-		const ok = await tokenRequest(emu, { grant_type: 'authorization_code', code, client_id: CLIENT.id, client_secret: CLIENT.secret });
+		const ok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
 		expect(ok.status).toBe(200);
 	});
 
@@ -160,6 +162,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		const ok = await tokenRequest(emu, {
 			grant_type: 'authorization_code',
 			code: await codeFor(),
+			redirect_uri: REDIRECT,
 			client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
 			client_assertion: assertion,
 		});
@@ -287,7 +290,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		const res = await authorize({ state: 's' });
 		expect(res.status).toBe(302);
 		const code = new URL(res.headers.get('location') as string).searchParams.get('code') as string;
-		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
+		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
 		expect(tok.status).toBe(200);
 		expect(String(tok.json.scope).split(' ')).toEqual(doc.client_scopes_default);
 		expect(doc.client_scopes_default).not.toContain('user-data-get');
@@ -299,7 +302,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 	test('userinfo and login_hint', async () => {
 		emu.addUser({ userId: 'carol', email: 'carol@example.com' });
 		const code = await codeFor({ login_hint: 'carol@example.com' });
-		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, client_id: CLIENT.id, client_secret: CLIENT.secret });
+		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
 		const res = await fetch(`${emu.url}${REALM}/protocol/openid-connect/userinfo`, {
 			headers: { Authorization: `Bearer ${tok.json.access_token}` },
 		});

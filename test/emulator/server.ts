@@ -547,6 +547,11 @@ interface SearchRecord {
 
 const MAX_SEARCHES = 10000;
 
+/** EVM (0x…) addresses are hex, so case does not matter; base58 ones (Solana) are case-sensitive. */
+function walletKey(address: string): string {
+	return /^0x/i.test(address) ? address.toLowerCase() : address;
+}
+
 interface Ctx {
 	method: string;
 	path: string;
@@ -745,7 +750,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		};
 		if (wallet !== undefined) {
 			payload.wallet_address = wallet;
-			const w = user?.wallets.find((x) => x.address.toLowerCase() === wallet.toLowerCase());
+			const w = user?.wallets.find((x) => walletKey(x.address) === walletKey(wallet));
 			payload.wallet_chain_id = w?.chain ?? '1';
 		}
 		const access = signJwt(payload);
@@ -1047,8 +1052,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			case 'wallet': {
 				const given = body.wallet_address as string | undefined;
 				const address = given === undefined || given === '' ? tok.wallet : given;
-				const lower = address?.toLowerCase();
-				if (lower === undefined || !user?.wallets.some((w) => w.address.toLowerCase() === lower)) {
+				const lower = address === undefined ? undefined : walletKey(address);
+				if (lower === undefined || !user?.wallets.some((w) => walletKey(w.address) === lower)) {
 					return { result: c.targetNotFound as number };
 				}
 				target = `wallet:${lower}`;
@@ -1530,7 +1535,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				return;
 			}
 			codes.delete(params.code);
-			if (params.redirect_uri !== undefined && params.redirect_uri !== rec.redirectUri) {
+			// RFC 6749 4.1.3: the redirect_uri of the authorization request is required, identical
+			if (params.redirect_uri !== rec.redirectUri) {
 				oauthError(400, 'invalid_grant', 'Incorrect redirect_uri');
 				return;
 			}

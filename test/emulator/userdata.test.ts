@@ -441,5 +441,16 @@ describe('HyperID emulator: user data endpoints', () => {
 			const noList = await call(emu, '/user-data/list-get', {}, tokens.main);
 			expect(noList.status).toBe(404);
 		});
+
+		test('wallet addresses: 0x… in any case is the same wallet; a base58 (Solana) address must match exactly', async () => {
+			const solana = '7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV';
+			emu.addUser({ userId: 'sol', email: 'sol@example.com', wallets: [solana, '0xAbCdEf0000000000000000000000000000000001'] });
+			const t = emu.createToken({ userId: 'sol' }).access_token;
+			const set = (wallet_address: string) => call(emu, '/user-data/by-wallet/set', { wallet_address, value_key: 'k', value_data: 'v' }, t);
+			expect((await set(solana)).json.result).toBe(0);
+			expect((await set(solana.toLowerCase())).json.result).toBe(-6);
+			expect((await set('0xabcdef0000000000000000000000000000000001')).json.result).toBe(0);
+			expect((await set('0xABCDEF0000000000000000000000000000000001')).json.result).toBe(0);
+		});
 	});
 });
