@@ -290,7 +290,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		const res = await authorize({ state: 's' });
 		expect(res.status).toBe(302);
 		const code = new URL(res.headers.get('location') as string).searchParams.get('code') as string;
-		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
+		const tok = await tokenRequest(emu, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT.id, client_secret: CLIENT.secret });
 		expect(tok.status).toBe(200);
 		expect(String(tok.json.scope).split(' ')).toEqual(doc.client_scopes_default);
 		expect(doc.client_scopes_default).not.toContain('user-data-get');
