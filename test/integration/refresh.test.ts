@@ -45,6 +45,8 @@ test('a token that expires mid-run is refreshed once per expiry, the request res
 	// expiries after the 2nd and the 4th served request: two refreshes, two -2 answers, each resent once
 	expect(emulator.stats().tokenGrants.refresh_token).toBe(2);
 	expect(tokenRequests(r)).toHaveLength(2);
+	// client_secret_post, as API.md says (the credential's Authentication is "body"); the log masks secrets
+	expect(tokenRequests(r)[0].body).toMatchObject({ grant_type: 'refresh_token', client_id: expect.any(String), client_secret: '***', refresh_token: '***' });
 	expect(apiRequests(r).filter((entry) => entry.result === -2)).toHaveLength(2);
 	expect(apiRequests(r).filter((entry) => entry.result === 0)).toHaveLength(5);
 	// the rotated tokens are saved, the last one is what the store holds now
