@@ -182,11 +182,18 @@ function singleTask(
 	record: (itemIndex: number, outcome: Outcome) => void,
 	lastWrite: Map<string, Promise<void>>,
 ): Task {
-	const before = [...new Set((work.writes ?? []).map((id) => lastWrite.get(id)).filter((p) => p !== undefined))];
+	const writes = work.writes ?? [];
+	const before = [...new Set(writes.map((id) => lastWrite.get(id)).filter((p) => p !== undefined))];
 	let done: () => void = () => undefined;
-	if (work.writes?.length) {
-		const finished = new Promise<void>((resolve) => (done = resolve));
-		for (const id of work.writes) lastWrite.set(id, finished);
+	if (writes.length) {
+		const finished = new Promise<void>((resolve) => {
+			done = () => {
+				// forget this item once no later item waits on it (keeps memory flat on many items)
+				for (const id of writes) if (lastWrite.get(id) === finished) lastWrite.delete(id);
+				resolve();
+			};
+		});
+		for (const id of writes) lastWrite.set(id, finished);
 	}
 	return {
 		run: async () => {
