@@ -8,8 +8,8 @@ import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.nod
 import { Campaign, DEMO, newEmulator, report, targetOf, userDataRequests } from './helpers';
 import type { Emulator } from './helpers';
 
-const TIMEOUT_MS = 150;
-const HANG_MS = 600;
+const TIMEOUT_MS = 300;
+const HANG_MS = 1200;
 const SET_PATH = '/user-data/by-email/set';
 
 let emulator: Emulator;
@@ -77,7 +77,7 @@ test('always slow, retries 0: each item fails with a timeout message naming it',
 	result.outputs![0].forEach((entry, index) => {
 		expect(entry.pairedItem).toEqual({ item: index });
 		const message = String(entry.json.error);
-		expect(message).toMatch(/did not answer within 150 ms/);
+		expect(message).toMatch(new RegExp(`did not answer within ${TIMEOUT_MS} ms`));
 		expect(message).toMatch(new RegExp(`item ${index}\\b`));
 		expect(String(entry.json.description)).toMatch(/Timeout|Retries/);
 		expect(entry.json.code).toBeDefined();
@@ -92,7 +92,7 @@ test('always slow, retries 0: each item fails with a timeout message naming it',
 	emulator.clearStats();
 	const stopped = await campaign.run('c4 always slow, stop', credentials, setParams('c4-slow-stop', { timeout: TIMEOUT_MS, retries: 0 }));
 	emulator.clearFaults();
-	expect(stopped.error?.message).toMatch(/did not answer within 150 ms.*\(item 0\)/);
+	expect(stopped.error?.message).toMatch(new RegExp(`did not answer within ${TIMEOUT_MS} ms.*\\(item 0\\)`));
 	expect((stopped.error?.context as { itemIndex?: number }).itemIndex).toBe(0);
 	figures.operations += 1;
 	figures.faultsInjected += emulator.stats().faultsApplied;
@@ -106,7 +106,7 @@ test('always slow with default retries: the item is tried 1 + 3 times, then repo
 	const result = await campaign.run('c4 slow retried', credentials, setParams('c4-slow-retried', { timeout: TIMEOUT_MS, retryDelay: 2 }));
 	emulator.clearFaults();
 	const stats = emulator.stats();
-	expect(result.error?.message).toMatch(/did not answer within 150 ms.*\(item 0\)/);
+	expect(result.error?.message).toMatch(new RegExp(`did not answer within ${TIMEOUT_MS} ms.*\\(item 0\\)`));
 	expect(String(result.error?.description)).toMatch(/4 attempt\(s\)/);
 	expect(stats.requestsByPath[SET_PATH]).toBe(4);
 	figures.operations += 1;
@@ -124,7 +124,7 @@ test('figures and secrets', async () => {
 	figures.duplicated = 0;
 	figures.lost = ['c4-once'].filter((key) => !email[key]).length;
 	expect(email['c4-once']).toEqual({ value_data: 'value of c4-once', access_scope: 1, client_id: DEMO.clientId });
-	report('4 slow server (timeout 150 ms, server hangs 600 ms)', { ...figures, lateWritesAfterTimeout: ['c4-slow-0', 'c4-slow-1', 'c4-slow-2', 'c4-slow-stop', 'c4-slow-retried'].filter((key) => email[key]).length });
+	report(`4 slow server (timeout ${TIMEOUT_MS} ms, server hangs ${HANG_MS} ms)`, { ...figures, lateWritesAfterTimeout: ['c4-slow-0', 'c4-slow-1', 'c4-slow-2', 'c4-slow-stop', 'c4-slow-retried'].filter((key) => email[key]).length });
 	console.log(`[reliability] 4 slow server: secrets: ${campaign.secretsLine()}`);
 	expect(campaign.leaks).toEqual([]);
 });
