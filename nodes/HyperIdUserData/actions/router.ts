@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { readConnection } from '../transport/connection';
-import { HyperIdSession, toNodeError } from '../transport/request';
+import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
 import { prepare as prepareDelete } from './delete';
 import type { Operation } from './families';
 import { endpointFor, findFamily, WALLET_RESOURCE } from './families';
@@ -92,19 +92,8 @@ function readSettings(
  */
 function forItem(ctx: IExecuteFunctions, error: Error, fromIndex: number, itemIndex: number): Error {
 	if (itemIndex === fromIndex) return error;
+	if (error instanceof NodeApiError) return errorForItem(ctx.getNode(), error, itemIndex, { fromIndex });
 	const message = error.message.replace(`(item ${fromIndex})`, `(item ${itemIndex})`);
-	if (error instanceof NodeApiError) {
-		const copy = new NodeApiError(ctx.getNode(), { error: message }, {
-			message,
-			description: error.description ?? undefined,
-			httpCode: error.httpCode ?? undefined,
-			itemIndex,
-		});
-		// NodeApiError puts n8n's generic text in place of the message for Node.js error codes
-		copy.message = message;
-		copy.context = { ...error.context, itemIndex };
-		return copy;
-	}
 	const copy = new NodeOperationError(ctx.getNode(), message, {
 		description: (error as NodeOperationError).description ?? undefined,
 		itemIndex,
@@ -186,13 +175,7 @@ function singleTask(
 	const before = [...new Set(writes.map((id) => lastWrite.get(id)).filter((p) => p !== undefined))];
 	let done: () => void = () => undefined;
 	if (writes.length) {
-		const finished = new Promise<void>((resolve) => {
-			done = () => {
-				// forget this item once no later item waits on it (keeps memory flat on many items)
-				for (const id of writes) if (lastWrite.get(id) === finished) lastWrite.delete(id);
-				resolve();
-			};
-		});
+		const finished = new Promise<void>((resolve) => (done = resolve));
 		for (const id of writes) lastWrite.set(id, finished);
 	}
 	return {

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { Connection, HyperIdContext } from './connection';
@@ -79,6 +79,32 @@ function httpStatusOf(error: unknown): number | undefined {
 function isAuthFailure(error: unknown): boolean {
 	const text = JSON.stringify((error as { cause?: { body?: unknown } })?.cause?.body ?? '') + String((error as Error)?.message ?? '');
 	return /invalid_grant|invalid_client|unauthorized_client|EAUTH|status 40[013]/i.test(text);
+}
+
+/**
+ * A failure shared by several items (a run-wide credential failure, a combined read), told about
+ * one of them: its own error object with that item's index (also where the message names the item
+ * `fromIndex`), the same message, description, code and context. `body` is the error response
+ * n8n keeps with it; by default the message.
+ */
+export function errorForItem(
+	node: INode,
+	error: NodeApiError,
+	itemIndex: number,
+	options: { body?: JsonObject; fromIndex?: number; httpCode?: string } = {},
+): NodeApiError {
+	const message =
+		options.fromIndex === undefined ? error.message : error.message.replace(`(item ${options.fromIndex})`, `(item ${itemIndex})`);
+	const copy = new NodeApiError(node, options.body ?? { error: message }, {
+		message,
+		description: error.description ?? undefined,
+		httpCode: error.httpCode ?? options.httpCode,
+		itemIndex,
+	});
+	// NodeApiError puts n8n's generic text in place of the message for Node.js error codes
+	copy.message = message;
+	copy.context = { ...error.context, itemIndex };
+	return copy;
 }
 
 /** Any failure as the node's own error, carrying the item it belongs to. */
@@ -230,12 +256,12 @@ export class HyperIdSession {
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
 		if (status === 401) return 'auth';
+		const retryAfter = retryAfterMs(response.headers as IDataObject);
 		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
 		if (hasResult) {
 			// API.md: parse the body whatever the status; its result code decides. Retry-After is
 			// kept for the case that code says "try again".
-			const wait = retryAfterMs(response.headers as IDataObject);
-			if (wait !== undefined) retryAfterOf.set(data, wait);
+			if (retryAfter !== undefined) retryAfterOf.set(data, retryAfter);
 			return data;
 		}
 		if (status === 429 || status >= 500) {
@@ -245,7 +271,7 @@ export class HyperIdSession {
 					? 'HyperID asked to slow down. Lower "Concurrency" in the node options, or try again later.'
 					: 'HyperID had a server error. Try again later, or raise "Retries" in the node options.',
 				String(status),
-				retryAfterMs(response.headers as IDataObject),
+				retryAfter,
 			);
 		}
 		return {
@@ -318,15 +344,9 @@ export class HyperIdSession {
 	}
 
 	private refreshUnavailableFor(itemIndex: number): NodeApiError {
-		const failure = this.refreshUnavailable as NodeApiError;
-		const error = new NodeApiError(this.ctx.getNode(), { error: 'refresh_unavailable' } as JsonObject, {
-			message: failure.message,
-			description: failure.description ?? undefined,
-			httpCode: failure.httpCode ?? undefined,
-			itemIndex,
+		return errorForItem(this.ctx.getNode(), this.refreshUnavailable as NodeApiError, itemIndex, {
+			body: { error: 'refresh_unavailable' },
 		});
-		error.message = failure.message;
-		return error;
 	}
 
 	private async refresh(): Promise<void> {
@@ -371,17 +391,10 @@ export class HyperIdSession {
 	}
 
 	private deadCredentialFor(itemIndex: number): NodeApiError {
-		const dead = this.deadCredential as NodeApiError;
-		const error = new NodeApiError(this.ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
-			message: dead.message,
-			description: dead.description ?? undefined,
-			httpCode: dead.httpCode ?? 'invalid_grant',
-			itemIndex,
+		const error = errorForItem(this.ctx.getNode(), this.deadCredential as NodeApiError, itemIndex, {
+			body: { error: 'refresh_failed' },
+			httpCode: 'invalid_grant',
 		});
-		if (dead.context.resultCode !== undefined) {
-			error.context.resultCode = dead.context.resultCode;
-			error.context.meaning = dead.context.meaning;
-		}
 		error.context.fatal = true;
 		return error;
 	}
