@@ -3,7 +3,7 @@
  * community package), the HyperID emulator running, a "HyperID account" credential already
  * connected to it, and the example workflows imported.
  *
- *   N8N_VERSION=2.8.4 npm run dev     another n8n from test/e2e/versions.json (default: the newest)
+ *   N8N_VERSION=2.8.4 npm run dev     another n8n from test/shared/n8n/versions.json (default: the newest)
  *   N8N_PORT=5680 npm run dev         another editor port
  *   HYPERID_EMULATOR_PORT=8788        another emulator port (default 5679)
  *   N8N_DEV_FRESH=1 npm run dev       start from an empty n8n (forget hand-built workflows)
@@ -13,10 +13,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { pickVersion, startEditor, type Editor } from '../test/e2e/lib/editor';
-import { DEMO } from '../test/e2e/lib/hyperid';
-import { CACHE_DIR, loadVersions } from '../test/e2e/lib/install';
-import { DEFAULT_CREDENTIAL_NAME } from '../test/e2e/lib/workflow';
+import { pickVersion, startEditor, type Editor } from '../test/shared/n8n/editor';
+import { DEMO } from '../test/shared/n8n/hyperid';
+import { CACHE_DIR, loadVersions } from '../test/shared/n8n/install';
+import { DEFAULT_CREDENTIAL_NAME } from '../test/shared/n8n/workflow';
 
 const OWNER = { email: 'dev@example.com', firstName: 'Dev', lastName: 'User', password: 'HyperId-dev-1' };
 const CREDENTIAL_ID = 'hyperIdDevCred01';

@@ -2,16 +2,16 @@
  * `npm run examples`: runs every examples/*.json in the real n8n against the HyperID emulator and
  * prints each node's output as a table (the building block of `npm run demo`).
  *
- *   N8N_VERSION=2.8.4 npm run examples       another n8n from test/e2e/versions.json
+ *   N8N_VERSION=2.8.4 npm run examples       another n8n from test/shared/n8n/versions.json
  *   npm run examples -- examples/01-*.json   only these files
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { REPO_ROOT } from '../test/e2e/lib/install';
-import { assertBuilt } from '../test/e2e/lib/n8n';
-import { openSession } from '../test/e2e/lib/session';
-import { formatRun, loadWorkflowFile } from '../test/e2e/lib/workflow';
+import { REPO_ROOT } from '../test/shared/n8n/install';
+import { assertBuilt } from '../test/shared/n8n/n8n';
+import { openSession } from '../test/shared/n8n/session';
+import { formatRun, loadWorkflowFile } from '../test/shared/n8n/workflow';
 
 async function main(): Promise<void> {
 	assertBuilt();

@@ -1,5 +1,5 @@
 /**
- * The real n8n for paths (a) and (b): the e2e installation (test/e2e/lib: ensureN8n, N8nSandbox,
+ * The real n8n for paths (a) and (b): the e2e installation (test/shared/n8n: ensureN8n, N8nSandbox,
  * connectedCredential, parseFirstJson, summarizeRun), one sandbox per bench run, one
  * `n8n execute --id` per measured case with the main process's peak RSS sampled from /proc.
  */
@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { connectedCredential } from '../../test/e2e/lib/hyperid';
-import { ensureN8n, loadVersions, type N8nRuntime } from '../../test/e2e/lib/install';
-import { N8nSandbox, PACKAGE_NAME, assertBuilt, parseFirstJson, tail, type IRunLike } from '../../test/e2e/lib/n8n';
-import { summarizeRun, type WorkflowRunResult } from '../../test/e2e/lib/workflow';
+import { connectedCredential } from '../../test/shared/n8n/hyperid';
+import { ensureN8n, loadVersions, type N8nRuntime } from '../../test/shared/n8n/install';
+import { N8nSandbox, PACKAGE_NAME, assertBuilt, parseFirstJson, tail, type IRunLike } from '../../test/shared/n8n/n8n';
+import { summarizeRun, type WorkflowRunResult } from '../../test/shared/n8n/workflow';
 import { sampleMemory } from './common';
 import { DEMO, demoToken, type Emulator } from './emulator';
 

@@ -3,7 +3,7 @@
  * against the environment `npm run dev` gives a user: the real n8n with this package installed,
  * the HyperID emulator and a connected "HyperID account" credential.
  *
- *   npm run test:browser                      n8n = newest in test/e2e/versions.json
+ *   npm run test:browser                      n8n = newest in test/shared/n8n/versions.json
  *   N8N_VERSION=2.8.4 npm run test:browser    another listed n8n
  *   npm run screenshots                       the same run, screenshots into docs/screenshots/
  *
@@ -14,8 +14,8 @@ import * as path from 'node:path';
 
 import type { Page } from 'playwright-core';
 
-import { DEMO } from '../e2e/lib/hyperid';
-import { REPO_ROOT } from '../e2e/lib/install';
+import { DEMO } from '../shared/n8n/hyperid';
+import { REPO_ROOT } from '../shared/n8n/install';
 import { IDENTITY_PROVIDERS } from '../emulator/server';
 import { launchBrowser, type Browser } from './lib/browser';
 import { OWNER, startDevEnv, type DevEnv } from './lib/devEnv';

@@ -1,5 +1,5 @@
 /** `npm run test:e2e:install`: install every n8n of versions.json (or N8N_E2E_VERSIONS) into the cache, nothing else. */
-import { CACHE_DIR, ensureN8n, loadVersions } from './lib/install';
+import { CACHE_DIR, ensureN8n, loadVersions } from '../shared/n8n/install';
 
 async function main(): Promise<void> {
 	for (const v of loadVersions()) {

@@ -15,11 +15,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { CASES, CREDENTIALS } from './cases';
-import { connectedCredential, startHyperIdEmulator, type Emulator } from './lib/hyperid';
-import { CACHE_DIR, REPO_ROOT, ensureN8n, loadVersions, type N8nRuntime, type VersionEntry } from './lib/install';
-import { N8nSandbox, assertBuilt } from './lib/n8n';
-import type { CaseContext, E2ECase } from './lib/types';
-import { bindWorkflow, executeWorkflow, formatRun, loadWorkflowFile, type CredentialRef } from './lib/workflow';
+import { connectedCredential, startHyperIdEmulator, type Emulator } from '../shared/n8n/hyperid';
+import { CACHE_DIR, REPO_ROOT, ensureN8n, loadVersions, type N8nRuntime, type VersionEntry } from '../shared/n8n/install';
+import { N8nSandbox, assertBuilt } from '../shared/n8n/n8n';
+import type { CaseContext, E2ECase } from '../shared/n8n/types';
+import { bindWorkflow, executeWorkflow, formatRun, loadWorkflowFile, type CredentialRef } from '../shared/n8n/workflow';
 
 const NODE_FILE = path.join(REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js');
 

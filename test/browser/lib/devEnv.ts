@@ -1,16 +1,16 @@
 /**
  * The environment `npm run dev` gives a user, started for a browser test: the real n8n from the
- * e2e cache (test/e2e/lib/install.ts) in a temp user folder, on a free port, with this package
+ * e2e cache (test/shared/n8n/install.ts) in a temp user folder, on a free port, with this package
  * linked in as an installed community package, the HyperID emulator, a connected "HyperID account"
- * credential, the example workflows and an owner account (test/e2e/lib/editor.ts does the work).
+ * credential, the example workflows and an owner account (test/shared/n8n/editor.ts does the work).
  *
  * Everything listens on loopback only.
  */
-import { startEditor, type Editor } from '../../e2e/lib/editor';
-import type { VersionEntry } from '../../e2e/lib/install';
-import { DEFAULT_CREDENTIAL_NAME } from '../../e2e/lib/workflow';
+import { startEditor, type Editor } from '../../shared/n8n/editor';
+import type { VersionEntry } from '../../shared/n8n/install';
+import { DEFAULT_CREDENTIAL_NAME } from '../../shared/n8n/workflow';
 
-export { pickVersion, type ImportedExample } from '../../e2e/lib/editor';
+export { pickVersion, type ImportedExample } from '../../shared/n8n/editor';
 
 export const OWNER = {
 	email: 'browser-test@example.com',

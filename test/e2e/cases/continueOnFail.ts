@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 
-import { DEMO } from '../lib/hyperid';
-import { apiCalls } from '../lib/requests';
-import type { E2ECase } from '../lib/types';
+import { DEMO } from '../../shared/n8n/hyperid';
+import { apiCalls } from '../../shared/n8n/requests';
+import type { E2ECase } from '../../shared/n8n/types';
 
 const BAD = '0x000000000000000000000000000000000000dead';
 const MESSAGE = `Wallet ${BAD} does not belong to this user`;

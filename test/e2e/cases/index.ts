@@ -1,4 +1,4 @@
-import type { CredentialSpecs, E2ECase } from '../lib/types';
+import type { CredentialSpecs, E2ECase } from '../../shared/n8n/types';
 import { continueOnFail } from './continueOnFail';
 import { mechanics } from './mechanics';
 import { setGetByIdpAndWallet } from './setGet';

@@ -1,7 +1,7 @@
 /** The plumbing alone: built-in nodes run headless, and a hyperIdOAuth2Api credential survives import/export. */
 import assert from 'node:assert/strict';
 
-import type { E2ECase } from '../lib/types';
+import type { E2ECase } from '../../shared/n8n/types';
 
 export const mechanics: E2ECase = {
 	name: 'mechanics: built-in nodes run; credential import/export round trip',

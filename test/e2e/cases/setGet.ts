@@ -1,9 +1,9 @@
 /** examples/01: set and get by identity provider and by wallet, JSON value format, list keys, delete. */
 import assert from 'node:assert/strict';
 
-import { DEMO } from '../lib/hyperid';
-import { apiCalls, tokenCalls } from '../lib/requests';
-import type { E2ECase } from '../lib/types';
+import { DEMO } from '../../shared/n8n/hyperid';
+import { apiCalls, tokenCalls } from '../../shared/n8n/requests';
+import type { E2ECase } from '../../shared/n8n/types';
 
 const WALLET = DEMO.privateWallet;
 const PROFILE = { plan: 'pro', seats: 3, tags: ['beta'] };

@@ -1,9 +1,9 @@
 /** examples/02: a second client (another app of the same user) reads public keys through listSharedKeys, with paging. */
 import assert from 'node:assert/strict';
 
-import { DEMO } from '../lib/hyperid';
-import { apiCalls, byBody, tokenCalls } from '../lib/requests';
-import type { E2ECase } from '../lib/types';
+import { DEMO } from '../../shared/n8n/hyperid';
+import { apiCalls, byBody, tokenCalls } from '../../shared/n8n/requests';
+import type { E2ECase } from '../../shared/n8n/types';
 
 const SHARED = ['shared-1', 'shared-2', 'shared-3', 'shared-4', 'shared-5'];
 

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 
-import { DEMO } from '../lib/hyperid';
-import { apiCalls, callWithToken, tokenCalls, tryRefresh } from '../lib/requests';
-import type { E2ECase } from '../lib/types';
+import { DEMO } from '../../shared/n8n/hyperid';
+import { apiCalls, callWithToken, tokenCalls, tryRefresh } from '../../shared/n8n/requests';
+import type { E2ECase } from '../../shared/n8n/types';
 
 const KEYS = [1, 2, 3, 4, 5, 6].map((i) => `visit-${i}`);
 /** successful requests before the token expires */

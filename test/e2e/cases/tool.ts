@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 
-import { apiCalls } from '../lib/requests';
-import type { E2ECase } from '../lib/types';
+import { apiCalls } from '../../shared/n8n/requests';
+import type { E2ECase } from '../../shared/n8n/types';
 
 export const toolVariant: E2ECase = {
 	name: '05 node as an AI tool (hyperIdUserDataTool via Tool Executor)',

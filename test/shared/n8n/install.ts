@@ -42,9 +42,9 @@ export interface N8nRuntime {
 type Log = (line: string) => void;
 const defaultLog: Log = (line) => console.log(line);
 
-/** The version list (test/e2e/versions.json), optionally narrowed or extended by N8N_E2E_VERSIONS. */
+/** The version list (test/shared/n8n/versions.json), optionally narrowed or extended by N8N_E2E_VERSIONS. */
 export function loadVersions(spec = process.env.N8N_E2E_VERSIONS): VersionEntry[] {
-	const file = path.join(__dirname, '..', 'versions.json');
+	const file = path.join(__dirname, 'versions.json');
 	const listed = (JSON.parse(fs.readFileSync(file, 'utf8')) as { versions: VersionEntry[] }).versions;
 	if (!spec || !spec.trim()) return listed;
 	// "2.8.4" picks a listed entry; "2.50.0@24.21.0" (n8n@node) or "2.8.4@system" adds an unlisted one
@@ -58,7 +58,7 @@ export function loadVersions(spec = process.env.N8N_E2E_VERSIONS): VersionEntry[
 			if (found && !node) return found;
 			if (!node)
 				throw new Error(
-					`n8n ${n8n} is not in test/e2e/versions.json: say which Node to use, e.g. N8N_E2E_VERSIONS=${n8n}@system or ${n8n}@24.21.0`,
+					`n8n ${n8n} is not in test/shared/n8n/versions.json: say which Node to use, e.g. N8N_E2E_VERSIONS=${n8n}@system or ${n8n}@24.21.0`,
 				);
 			const nodeMajor = node === 'system' ? 0 : Number(node.split('.')[0]);
 			return {
@@ -226,7 +226,7 @@ export async function ensureN8n(entry: VersionEntry, log: Log = defaultLog): Pro
 				{
 					name: `n8n-e2e-cache-${entry.n8n.replace(/\W/g, '-')}`,
 					private: true,
-					description: 'The real n8n for the e2e suite of n8n-nodes-hyperid (written by test/e2e/lib/install.ts)',
+					description: 'The real n8n for the e2e suite of n8n-nodes-hyperid (written by test/shared/n8n/install.ts)',
 					dependencies: { n8n: entry.n8n },
 					// n8n-nodes-base points xlsx at a tarball outside the npm registry
 					overrides: { xlsx: '0.18.5' },

@@ -52,7 +52,7 @@ let counter = 0;
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {
 	const versions = loadVersions();
 	const entry = opts.version ? versions.find((v) => v.n8n === opts.version) : versions[versions.length - 1];
-	if (!entry) throw new Error(`n8n ${opts.version} is not in test/e2e/versions.json (or N8N_E2E_VERSIONS)`);
+	if (!entry) throw new Error(`n8n ${opts.version} is not in test/shared/n8n/versions.json (or N8N_E2E_VERSIONS)`);
 	const runtime = await ensureN8n(entry, opts.log);
 	const emulator = await startHyperIdEmulator();
 	const sandbox = new N8nSandbox(runtime, { log: opts.log });
