@@ -1,5 +1,4 @@
 import tseslint from 'typescript-eslint';
-import * as jsoncParser from 'jsonc-eslint-parser';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 import { configs as communityConfigs } from '@n8n/eslint-plugin-community-nodes';
 
@@ -28,8 +27,10 @@ export default [
 		},
 	},
 	{
+		// Parsed as n8n's verification scanner parses it (@typescript-eslint/parser): the package.json rules
+		// of both plugins walk an ObjectExpression, which a JSON parser (jsonc-eslint-parser) never produces.
 		files: ['package.json'],
-		languageOptions: { parser: jsoncParser },
+		languageOptions: { parser: tseslint.parser },
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
 		rules: n8nRules('community'),
 	},
