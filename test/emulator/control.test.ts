@@ -182,7 +182,7 @@ describe('HyperID emulator: faults, log, reset, counters, options', () => {
 		expect(after.users.map((u) => u.userId)).toEqual(['demo-user']);
 		expect(after.clients).toEqual([{ clientId: 'hyperid-demo-client' }]);
 		expect(after.faults).toEqual([]);
-		expect(after.tokens).toEqual({ access: 0, refresh: 0, codes: 0, searches: 0 });
+		expect(after.tokens).toEqual({ access: 0, refresh: 0, codes: 0, searches: 0, sessions: 0 });
 		expect(emu.requests()).toEqual([]);
 		expect(emu.stats()).toMatchObject({ totalApiRequests: 0, userDataServed: 0, faultsApplied: 0, requestsByPath: {} });
 		expect((await set('a')).json.result).toBe(-1);

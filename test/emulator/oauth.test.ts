@@ -158,7 +158,7 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 
 	test('token: client_assertion (HS256 with the client secret)', async () => {
 		const now = Math.floor(Date.now() / 1000);
-		const assertion = hs256({ iss: CLIENT.id, sub: CLIENT.id, aud: emu.url, exp: now + 60, jti: 'a' }, CLIENT.secret);
+		const assertion = hs256({ iss: CLIENT.id, sub: CLIENT.id, aud: `${emu.url}${REALM}`, exp: now + 60, jti: 'a' }, CLIENT.secret);
 		const ok = await tokenRequest(emu, {
 			grant_type: 'authorization_code',
 			code: await codeFor(),
@@ -170,7 +170,8 @@ describe('HyperID emulator: OpenID / OAuth2 and tokens', () => {
 		const bad = await tokenRequest(emu, {
 			grant_type: 'authorization_code',
 			code: await codeFor(),
-			client_assertion: hs256({ iss: CLIENT.id, sub: CLIENT.id, exp: now + 60 }, 'wrong'),
+			client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+			client_assertion: hs256({ iss: CLIENT.id, sub: CLIENT.id, aud: `${emu.url}${REALM}`, exp: now + 60, jti: 'b' }, 'wrong'),
 		});
 		expect([bad.status, bad.json.error]).toEqual([401, 'invalid_client']);
 	});

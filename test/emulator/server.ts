@@ -20,6 +20,15 @@ export const OIDC_PATH = `${REALM_PATH}/protocol/openid-connect`;
 export const AUTH_PATH = `${OIDC_PATH}/auth`;
 export const TOKEN_PATH = `${OIDC_PATH}/token`;
 export const USERINFO_PATH = `${OIDC_PATH}/userinfo`;
+/** end_session_endpoint: POST refresh_token + client credentials ends that session (204). */
+export const LOGOUT_PATH = `${OIDC_PATH}/logout`;
+/** revocation_endpoint (RFC 7009). */
+export const REVOKE_PATH = `${OIDC_PATH}/revoke`;
+/** introspection_endpoint (RFC 7662). */
+export const INTROSPECT_PATH = `${TOKEN_PATH}/introspect`;
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The endpoints that take a form body (and client authentication). */
+const OAUTH_FORM_PATHS = [TOKEN_PATH, LOGOUT_PATH, REVOKE_PATH, INTROSPECT_PATH];
 export const CONTROL_PREFIX = '/__emulator/';
 
 export const IDENTITY_PROVIDERS = ['google', 'telegram', 'twitter', 'apple', 'discord', 'microsoft'];
@@ -147,7 +156,10 @@ export interface User {
 
 export interface ClientInput {
 	clientId: string;
-	clientSecret: string;
+	/** client_secret_post / _basic, and HS256 client assertions. */
+	clientSecret?: string;
+	/** An RSA public key (PEM, SPKI or PKCS#1): RS256 client assertions. */
+	publicKeyPem?: string;
 }
 
 export interface CreateTokenOptions {
@@ -237,7 +249,7 @@ export interface StoreSnapshot {
 	clients: Array<{ clientId: string }>;
 	/** data[userId][target][key]; target: plain | email | user-id | idp:<name> | wallet:<lowercase address> */
 	data: Record<string, Record<string, Record<string, StoredValue>>>;
-	tokens: { access: number; refresh: number; codes: number; searches: number };
+	tokens: { access: number; refresh: number; codes: number; searches: number; sessions: number };
 	faults: ActiveFault[];
 	clock: { offsetSeconds: number };
 }
@@ -512,18 +524,35 @@ interface AccessRecord {
 	token: string;
 	sub: string;
 	azp: string;
+	sid: string;
 	scopes: string[];
 	wallet?: string;
 	exp: number;
 	issuedAtServed: number;
 }
 
+/** A live refresh token (a JWT, as Keycloak issues them), by its jti. Rotation deletes it. */
 interface RefreshRecord {
+	jti: string;
+	token: string;
 	userId: string;
 	clientId: string;
+	sid: string;
 	scopes: string[];
 	wallet?: string;
 	exp: number;
+}
+
+/** A sign-in of one user to one client; refreshes keep it, logout and revocation end it. */
+interface SessionRecord {
+	sid: string;
+	userId: string;
+	clientId: string;
+}
+
+interface ClientRecord {
+	secret?: string;
+	publicKey?: crypto.KeyObject;
 }
 
 interface CodeRecord {
@@ -593,10 +622,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 	// --- mutable state (everything reset() restores) ---
 	let users = new Map<string, User>();
-	let clients = new Map<string, string>();
+	let clients = new Map<string, ClientRecord>();
 	let data = new Map<string, Map<string, Map<string, Entry>>>();
 	let accessTokens = new Map<string, AccessRecord>();
 	let refreshTokens = new Map<string, RefreshRecord>();
+	let sessions = new Map<string, SessionRecord>();
+	/** jti of accepted client assertions ("clientId jti" -> exp): a reused one is refused. */
+	let usedAssertions = new Map<string, number>();
 	let codes = new Map<string, CodeRecord>();
 	let searches = new Map<string, SearchRecord>();
 	let faultRules: ActiveFault[] = [];
@@ -629,6 +661,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		data = new Map();
 		accessTokens = new Map();
 		refreshTokens = new Map();
+		sessions = new Map();
+		usedAssertions = new Map();
 		codes = new Map();
 		searches = new Map();
 		faultRules = [];
@@ -648,7 +682,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				{ address: DEMO.publicWallet, chain: '137', family: 0, label: 'Demo public wallet', tags: ['demo', 'public'], public: true },
 			],
 		});
-		clients.set(DEMO.clientId, DEMO.clientSecret);
+		clients.set(DEMO.clientId, { secret: DEMO.clientSecret });
 	}
 
 	// --- users / clients ---
@@ -694,8 +728,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		if (!isPlainObject(input) || typeof input.clientId !== 'string' || input.clientId === '') {
 			throw new EmulatorError(400, 'clientId (non-empty string) is required');
 		}
-		if (typeof input.clientSecret !== 'string') throw new EmulatorError(400, 'clientSecret (string) is required');
-		clients.set(input.clientId, input.clientSecret);
+		if (input.clientSecret !== undefined && typeof input.clientSecret !== 'string') throw new EmulatorError(400, 'clientSecret must be a string');
+		if (input.publicKeyPem !== undefined && typeof input.publicKeyPem !== 'string') throw new EmulatorError(400, 'publicKeyPem must be a string');
+		if (input.clientSecret === undefined && input.publicKeyPem === undefined) {
+			throw new EmulatorError(400, 'clientSecret (string) or publicKeyPem (PEM string) is required');
+		}
+		const client: ClientRecord = {};
+		if (input.clientSecret !== undefined) client.secret = input.clientSecret;
+		if (input.publicKeyPem !== undefined) {
+			let key: crypto.KeyObject;
+			try {
+				key = crypto.createPublicKey(input.publicKeyPem);
+			} catch {
+				throw new EmulatorError(400, 'publicKeyPem is not a PEM public key');
+			}
+			if (key.asymmetricKeyType !== 'rsa') throw new EmulatorError(400, 'publicKeyPem must be an RSA key (RS256)');
+			client.publicKey = key;
+		}
+		clients.set(input.clientId, client);
 	}
 
 	// --- tokens ---
@@ -707,10 +757,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		return `${header}.${body}.${sig}`;
 	}
 
-	function verifyJwt(token: string, secret: Buffer | string = jwtSecret): Record<string, unknown> | undefined {
+	/** The payload of a JWT the emulator signed itself (access, refresh, id token), or undefined. */
+	function verifyJwt(token: string): Record<string, unknown> | undefined {
 		const parts = token.split('.');
 		if (parts.length !== 3 || parts.some((p) => p === '' || !/^[A-Za-z0-9_-]+$/.test(p))) return undefined;
-		const expected = crypto.createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
+		const expected = crypto.createHmac('sha256', jwtSecret).update(`${parts[0]}.${parts[1]}`).digest();
 		const given = Buffer.from(parts[2], 'base64url');
 		if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
 		try {
@@ -723,12 +774,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		}
 	}
 
+	function issuer(): string {
+		return `${baseUrl}${REALM_PATH}`;
+	}
+
+	function startSession(userId: string, clientId: string): string {
+		const sid = crypto.randomUUID();
+		sessions.set(sid, { sid, userId, clientId });
+		return sid;
+	}
+
+	/** Ends a session: its refresh tokens and its access tokens are no longer accepted. */
+	function endSession(sid: string): void {
+		sessions.delete(sid);
+		for (const [jti, rec] of refreshTokens) if (rec.sid === sid) refreshTokens.delete(jti);
+		for (const [jti, rec] of accessTokens) if (rec.sid === sid) accessTokens.delete(jti);
+	}
+
 	function issue(
 		userId: string,
 		clientId: string,
 		scopes: string[],
 		wallet: string | undefined,
 		expiresIn: number,
+		sid: string,
 	): TokenEndpointResponse {
 		const user = users.get(userId);
 		const iat = nowSec();
@@ -739,12 +808,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			iat,
 			auth_time: iat,
 			jti,
-			iss: `${baseUrl}${REALM_PATH}`,
+			iss: issuer(),
 			sub: userId,
 			typ: 'Bearer',
 			azp: clientId,
 			scope: scopes.join(' '),
-			sid: randomId(8),
+			sid,
 			email: user?.email,
 			email_verified: true,
 		};
@@ -759,35 +828,56 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			token: access,
 			sub: userId,
 			azp: clientId,
+			sid,
 			scopes: [...scopes],
 			wallet,
 			exp,
 			issuedAtServed: stats.userDataServed,
 		});
-		const refresh = `hyperid-rt.${randomId(24)}`;
-		refreshTokens.set(refresh, {
+		// Keycloak: the refresh token is a signed JWT the client may decode to read its expiry
+		const refreshLifetime = opts.refreshTokenLifetime;
+		const refreshJti = crypto.randomUUID();
+		const refreshExp = iat + refreshLifetime;
+		const refresh = signJwt({
+			exp: refreshExp,
+			iat,
+			jti: refreshJti,
+			iss: issuer(),
+			aud: issuer(),
+			sub: userId,
+			typ: 'Refresh',
+			azp: clientId,
+			sid,
+			scope: scopes.join(' '),
+		});
+		refreshTokens.set(refreshJti, {
+			jti: refreshJti,
+			token: refresh,
 			userId,
 			clientId,
+			sid,
 			scopes: [...scopes],
 			wallet,
-			exp: iat + opts.refreshTokenLifetime,
+			exp: refreshExp,
 		});
 		const out: TokenEndpointResponse = {
 			access_token: access,
 			token_type: 'Bearer',
 			expires_in: expiresIn,
 			refresh_token: refresh,
-			refresh_expires_in: opts.refreshTokenLifetime,
+			refresh_expires_in: refreshExp - iat,
 			scope: scopes.join(' '),
 		};
 		if (scopes.includes('openid')) {
 			out.id_token = signJwt({
 				exp,
 				iat,
-				iss: `${baseUrl}${REALM_PATH}`,
+				iss: issuer(),
 				aud: clientId,
 				sub: userId,
+				typ: 'ID',
 				azp: clientId,
+				sid,
 				email: user?.email,
 				email_verified: true,
 				...(wallet !== undefined ? { wallet_address: wallet } : {}),
@@ -811,24 +901,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		const scopes = o.scopes === undefined ? [...DEFAULT_SCOPES] : parseScopes(o.scopes);
 		const wallet = o.walletAddress ?? user.wallets[0]?.address;
 		const expiresIn = Math.trunc(o.expiresIn ?? opts.accessTokenLifetime);
-		const t = issue(userId, clientId, scopes, wallet, expiresIn);
+		const t = issue(userId, clientId, scopes, wallet, expiresIn, startSession(userId, clientId));
 		stats.tokenGrants.control++;
 		return { access_token: t.access_token, refresh_token: t.refresh_token, expires_in: t.expires_in };
 	}
 
 	type AuthResult = { ok: true; rec: AccessRecord } | { ok: false; status: number; result: number };
 
+	/** The record of an access token the emulator issued and has not forgotten (reset, logout, revocation). */
+	function accessRecordOf(token: string): AccessRecord | undefined {
+		const jti = verifyJwt(token)?.jti;
+		const rec = typeof jti === 'string' ? accessTokens.get(jti) : undefined;
+		return rec && rec.token === token ? rec : undefined;
+	}
+
+	function accessExpired(rec: AccessRecord): boolean {
+		if (rec.exp <= nowSec()) return true;
+		const every = opts.expireTokensEveryRequests;
+		return every > 0 && stats.userDataServed - rec.issuedAtServed >= every;
+	}
+
+	/** A live refresh token: issued by the emulator, not yet used (rotation), session not ended. Expiry is the caller's. */
+	function refreshRecordOf(token: string): RefreshRecord | undefined {
+		const payload = verifyJwt(token);
+		if (!payload || payload.typ !== 'Refresh' || typeof payload.jti !== 'string') return undefined;
+		const rec = refreshTokens.get(payload.jti);
+		return rec && rec.token === token ? rec : undefined;
+	}
+
 	function authenticate(header: string | undefined): AuthResult {
 		if (header === undefined) return { ok: false, status: 401, result: -1 };
 		const m = /^Bearer\s+(\S+)\s*$/i.exec(header.trim());
 		if (!m) return { ok: false, status: 200, result: -1 };
-		const payload = verifyJwt(m[1]);
-		const jti = payload?.jti;
-		const rec = typeof jti === 'string' ? accessTokens.get(jti) : undefined;
-		if (!rec || rec.token !== m[1]) return { ok: false, status: 200, result: -1 };
-		if (rec.exp <= nowSec()) return { ok: false, status: 200, result: -2 };
-		const every = opts.expireTokensEveryRequests;
-		if (every > 0 && stats.userDataServed - rec.issuedAtServed >= every) return { ok: false, status: 200, result: -2 };
+		const rec = accessRecordOf(m[1]);
+		if (!rec) return { ok: false, status: 200, result: -1 };
+		if (accessExpired(rec)) return { ok: false, status: 200, result: -2 };
 		return { ok: true, rec };
 	}
 
@@ -900,7 +1007,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			users: [...users.values()].map((u) => structuredClone(u)),
 			clients: [...clients.keys()].map((clientId) => ({ clientId })),
 			data: out,
-			tokens: { access: accessTokens.size, refresh: refreshTokens.size, codes: codes.size, searches: searches.size },
+			tokens: { access: accessTokens.size, refresh: refreshTokens.size, codes: codes.size, searches: searches.size, sessions: sessions.size },
 			faults: faultRules.map((f) => ({ ...f })),
 			clock: { offsetSeconds: clockOffsetMs / 1000 },
 		};
@@ -938,15 +1045,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	}
 
 	function discovery(): Record<string, unknown> {
-		const issuer = `${baseUrl}${REALM_PATH}`;
+		const authMethods = ['client_secret_post', 'client_secret_basic', 'client_secret_jwt', 'private_key_jwt'];
 		return {
-			issuer,
+			issuer: issuer(),
 			authorization_endpoint: `${baseUrl}${AUTH_PATH}`,
 			token_endpoint: `${baseUrl}${TOKEN_PATH}`,
-			introspection_endpoint: `${baseUrl}${TOKEN_PATH}/introspect`,
+			introspection_endpoint: `${baseUrl}${INTROSPECT_PATH}`,
 			userinfo_endpoint: `${baseUrl}${USERINFO_PATH}`,
-			end_session_endpoint: `${baseUrl}${OIDC_PATH}/logout`,
-			revocation_endpoint: `${baseUrl}${OIDC_PATH}/revoke`,
+			end_session_endpoint: `${baseUrl}${LOGOUT_PATH}`,
+			revocation_endpoint: `${baseUrl}${REVOKE_PATH}`,
 			jwks_uri: `${baseUrl}${OIDC_PATH}/certs`,
 			rest_api_token_endpoint: baseUrl,
 			rest_api_public_endpoint: baseUrl,
@@ -959,7 +1066,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			grant_types_supported: ['authorization_code', 'refresh_token'],
 			subject_types_supported: ['public'],
 			id_token_signing_alg_values_supported: ['HS256'],
-			token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'client_secret_jwt'],
+			token_endpoint_auth_methods_supported: [...authMethods],
+			token_endpoint_auth_signing_alg_values_supported: ['HS256', 'RS256'],
+			revocation_endpoint_auth_methods_supported: [...authMethods],
+			introspection_endpoint_auth_methods_supported: [...authMethods],
 			claims_supported: ['sub', 'email', 'email_verified', 'azp', 'scope', 'wallet_address', 'wallet_chain_id'],
 			wallet_family: { ethereum: 0, solana: 1 },
 			wallet_source: { mpc: 0, external: 1 },
@@ -1205,7 +1315,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		try {
 			return maskSecrets(JSON.parse(ctx.raw));
 		} catch {
-			if (ct.includes('application/x-www-form-urlencoded') || ctx.path === TOKEN_PATH) {
+			if (ct.includes('application/x-www-form-urlencoded') || OAUTH_FORM_PATHS.includes(ctx.path)) {
 				return maskSecrets(Object.fromEntries(new URLSearchParams(ctx.raw)));
 			}
 			return `<unparsable body, ${utf8Bytes(ctx.raw)} bytes>`;
@@ -1266,13 +1376,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 		const def = ENDPOINTS.get(path);
 		const isUserData = isUserDataPath(path);
-		type Route = 'userdata' | 'wallets' | 'discovery' | 'auth' | 'token' | 'userinfo' | 'certs';
+		type Route = 'userdata' | 'wallets' | 'discovery' | 'auth' | 'token' | 'userinfo' | 'certs' | 'logout' | 'revoke' | 'introspect';
 		let route: Route | undefined;
 		if (method === 'POST' && def) route = 'userdata';
 		else if (method === 'POST' && path === USER_WALLETS_PATH) route = 'wallets';
 		else if (method === 'GET' && path === DISCOVERY_PATH) route = 'discovery';
 		else if (method === 'GET' && path === AUTH_PATH) route = 'auth';
 		else if (method === 'POST' && path === TOKEN_PATH) route = 'token';
+		else if (method === 'POST' && path === LOGOUT_PATH) route = 'logout';
+		else if (method === 'POST' && path === REVOKE_PATH) route = 'revoke';
+		else if (method === 'POST' && path === INTROSPECT_PATH) route = 'introspect';
 		else if ((method === 'GET' || method === 'POST') && path === USERINFO_PATH) route = 'userinfo';
 		else if (method === 'GET' && path === `${OIDC_PATH}/certs`) route = 'certs';
 		if (!route) {
@@ -1329,6 +1442,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				return;
 			case 'token':
 				handleToken(ctx, res);
+				return;
+			case 'logout':
+				handleLogout(ctx, res);
+				return;
+			case 'revoke':
+				handleRevoke(ctx, res);
+				return;
+			case 'introspect':
+				handleIntrospect(ctx, res);
 				return;
 			case 'userinfo': {
 				const auth = authenticate(req.headers.authorization);
@@ -1392,7 +1514,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		if (ctx.tooLarge) return reply({ body: { result: -5 } });
 		let body: unknown;
 		try {
-			body = JSON.parse(ctx.raw);
+			// HyperID's SDKs send calls with no required field with no body at all: that is {}
+			body = ctx.raw === '' ? {} : JSON.parse(ctx.raw);
 		} catch {
 			return reply({ body: { result: -5 } });
 		}
@@ -1454,34 +1577,46 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		finish(ctx, res, 302, '', 'text/plain', { Location: target.toString() });
 	}
 
-	function handleToken(ctx: Ctx, res: http.ServerResponse): void {
-		const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-		const oauthError = (status: number, error: string, description: string) =>
-			sendJson(ctx, res, status, { error, error_description: description }, noStore);
-		let params: Record<string, string> = {};
+	// --- the OAuth endpoints: token, logout, revocation, introspection ---
+
+	const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+	function oauthError(ctx: Ctx, res: http.ServerResponse, status: number, error: string, description: string): void {
+		sendJson(ctx, res, status, { error, error_description: description }, NO_STORE);
+	}
+
+	/** The parameters of an OAuth request: a form body (a JSON object is taken too). */
+	function oauthParams(ctx: Ctx): Record<string, string> {
 		const ct = String(ctx.headers['content-type'] ?? '');
-		let parsedJson = false;
 		if (ct.includes('application/json') || /^\s*\{/.test(ctx.raw)) {
 			try {
 				const j = JSON.parse(ctx.raw);
 				if (isPlainObject(j)) {
+					const params: Record<string, string> = {};
 					for (const [k, v] of Object.entries(j)) if (typeof v === 'string' || typeof v === 'number') params[k] = String(v);
-					parsedJson = true;
+					return params;
 				}
 			} catch {
-				// fall back to form
+				// not JSON: read it as a form
 			}
 		}
-		if (!parsedJson) params = Object.fromEntries(new URLSearchParams(ctx.raw));
+		return Object.fromEntries(new URLSearchParams(ctx.raw));
+	}
 
-		// client authentication
-		let clientId: string | undefined;
-		let secretOk = false;
+	type ClientAuth = { ok: true; clientId: string } | { ok: false; description: string };
+
+	/**
+	 * Client authentication, the one check behind the token, logout, revocation and introspection
+	 * endpoints: HTTP Basic (client_secret_basic), client_id + client_secret in the body
+	 * (client_secret_post), or a signed client_assertion (client_secret_jwt HS256, private_key_jwt RS256).
+	 */
+	function authenticateClient(ctx: Ctx, params: Record<string, string>): ClientAuth {
 		const authz = ctx.headers.authorization;
 		const basic = authz ? /^Basic\s+(\S+)$/i.exec(authz.trim()) : null;
 		if (basic) {
 			const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
 			const colon = decoded.indexOf(':');
+			if (colon <= 0) return { ok: false, description: 'Invalid client credentials' };
 			const dec = (s: string) => {
 				try {
 					return decodeURIComponent(s.replace(/\+/g, ' '));
@@ -1489,84 +1624,257 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 					return s;
 				}
 			};
-			if (colon > 0) {
-				clientId = dec(decoded.slice(0, colon));
-				const secret = dec(decoded.slice(colon + 1));
-				secretOk = clients.has(clientId) && clients.get(clientId) === secret;
-				if (params.client_id !== undefined && params.client_id !== clientId) secretOk = false;
-			}
-		} else if (params.client_assertion !== undefined) {
-			const parts = params.client_assertion.split('.');
-			let iss: string | undefined;
-			try {
-				const p = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
-				if (isPlainObject(p) && typeof p.iss === 'string') iss = p.iss;
-			} catch {
-				iss = undefined;
-			}
-			clientId = params.client_id ?? iss;
-			const secret = clientId !== undefined ? clients.get(clientId) : undefined;
-			if (secret !== undefined && clientId !== undefined) {
-				const claims = verifyJwt(params.client_assertion, secret);
-				secretOk =
-					claims !== undefined &&
-					claims.iss === clientId &&
-					(claims.sub === undefined || claims.sub === clientId) &&
-					(typeof claims.exp !== 'number' || claims.exp > nowSec());
-			}
-		} else if (params.client_id !== undefined) {
-			clientId = params.client_id;
-			secretOk = clients.has(clientId) && params.client_secret !== undefined && clients.get(clientId) === params.client_secret;
+			const clientId = dec(decoded.slice(0, colon));
+			if (params.client_id !== undefined && params.client_id !== clientId) return { ok: false, description: 'Invalid client credentials' };
+			return secretMatches(clientId, dec(decoded.slice(colon + 1)));
 		}
-		if (!clientId || !secretOk) {
-			oauthError(401, 'invalid_client', 'Invalid client or Invalid client credentials');
-			return;
+		if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) return verifyClientAssertion(params);
+		if (params.client_id !== undefined) {
+			if (params.client_secret === undefined) return { ok: false, description: 'Invalid client credentials' };
+			return secretMatches(params.client_id, params.client_secret);
 		}
+		return { ok: false, description: 'Invalid client credentials' };
+	}
 
+	function secretMatches(clientId: string, secret: string): ClientAuth {
+		const expected = clients.get(clientId)?.secret;
+		if (expected === undefined) return { ok: false, description: 'Invalid client or Invalid client credentials' };
+		const a = Buffer.from(secret);
+		const b = Buffer.from(expected);
+		if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return { ok: false, description: 'Invalid client or Invalid client credentials' };
+		return { ok: true, clientId };
+	}
+
+	/** A client_assertion as Keycloak checks it: type, signature, iss = sub = client, aud, exp, a jti used once. */
+	function verifyClientAssertion(params: Record<string, string>): ClientAuth {
+		const fail = (description: string): ClientAuth => ({ ok: false, description });
+		const type = params.client_assertion_type;
+		if (type === undefined) return fail('Parameter client_assertion_type is missing');
+		if (type !== CLIENT_ASSERTION_TYPE) return fail(`Parameter client_assertion_type has value '${type}' but expected is '${CLIENT_ASSERTION_TYPE}'`);
+		const assertion = params.client_assertion;
+		if (assertion === undefined || assertion === '') return fail('client_assertion parameter missing');
+		const parts = assertion.split('.');
+		if (parts.length !== 3 || parts.some((p) => p === '' || !/^[A-Za-z0-9_-]+$/.test(p))) return fail('client_assertion is not a signed JWT');
+		let header: unknown;
+		let payload: unknown;
+		try {
+			header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+			payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+		} catch {
+			return fail('client_assertion is not a signed JWT');
+		}
+		if (!isPlainObject(header) || !isPlainObject(payload)) return fail('client_assertion is not a signed JWT');
+		const clientId = payload.sub;
+		if (typeof clientId !== 'string' || clientId === '') return fail("Can't identify client. Subject missing on JWT token");
+		if (payload.iss !== clientId) return fail('Issuer mismatch. The issuer should match the subject');
+		if (params.client_id !== undefined && params.client_id !== clientId) return fail('client_id parameter does not match sub claim');
+		const client = clients.get(clientId);
+		if (!client) return fail(`Client not found: ${clientId}`);
+		const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
+		const signature = Buffer.from(parts[2], 'base64url');
+		let signatureOk = false;
+		if (header.alg === 'HS256' && client.secret !== undefined) {
+			const expected = crypto.createHmac('sha256', client.secret).update(signed).digest();
+			signatureOk = expected.length === signature.length && crypto.timingSafeEqual(expected, signature);
+		} else if (header.alg === 'RS256' && client.publicKey !== undefined) {
+			try {
+				signatureOk = crypto.verify('sha256', signed, client.publicKey, signature);
+			} catch {
+				signatureOk = false;
+			}
+		}
+		if (!signatureOk) return fail('Signature on JWT token failed validation');
+		const now = nowSec();
+		if (typeof payload.exp !== 'number') return fail('Token exp claim is required');
+		if (payload.exp <= now || (typeof payload.nbf === 'number' && payload.nbf > now)) return fail('Token is not active');
+		const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+		const accepted = [issuer(), `${baseUrl}${TOKEN_PATH}`];
+		if (!audiences.some((a) => typeof a === 'string' && accepted.includes(a))) return fail("Token audience doesn't match domain. The realm issuer or the token endpoint URL is expected");
+		if (typeof payload.jti !== 'string' || payload.jti === '') return fail('Missing ID on the token');
+		for (const [key, exp] of usedAssertions) if (exp <= now) usedAssertions.delete(key);
+		const key = `${clientId} ${payload.jti}`;
+		if (usedAssertions.has(key)) return fail('Token reuse detected');
+		usedAssertions.set(key, payload.exp);
+		return { ok: true, clientId };
+	}
+
+	/** Params and an authenticated client, or undefined once the error has been answered. */
+	function oauthClient(ctx: Ctx, res: http.ServerResponse): { params: Record<string, string>; clientId: string } | undefined {
+		const params = oauthParams(ctx);
+		const client = authenticateClient(ctx, params);
+		if (!client.ok) {
+			oauthError(ctx, res, 401, 'invalid_client', client.description);
+			return undefined;
+		}
+		return { params, clientId: client.clientId };
+	}
+
+	function handleToken(ctx: Ctx, res: http.ServerResponse): void {
+		const auth = oauthClient(ctx, res);
+		if (!auth) return;
+		const { params, clientId } = auth;
 		const grant = params.grant_type;
 		if (grant === 'authorization_code') {
 			const rec = params.code !== undefined ? codes.get(params.code) : undefined;
 			if (params.code === undefined) {
-				oauthError(400, 'invalid_request', 'Missing parameter: code');
+				oauthError(ctx, res, 400, 'invalid_request', 'Missing parameter: code');
 				return;
 			}
 			if (!rec || rec.clientId !== clientId || rec.exp <= nowSec()) {
-				oauthError(400, 'invalid_grant', 'Code not valid');
+				oauthError(ctx, res, 400, 'invalid_grant', 'Code not valid');
 				return;
 			}
 			codes.delete(params.code);
 			// RFC 6749 4.1.3: the redirect_uri of the authorization request is required, identical
 			if (params.redirect_uri !== rec.redirectUri) {
-				oauthError(400, 'invalid_grant', 'Incorrect redirect_uri');
+				oauthError(ctx, res, 400, 'invalid_grant', 'Incorrect redirect_uri');
 				return;
 			}
 			const user = users.get(rec.userId);
-			const t = issue(rec.userId, clientId, rec.scopes, user?.wallets[0]?.address, opts.accessTokenLifetime);
+			const sid = startSession(rec.userId, clientId);
+			const t = issue(rec.userId, clientId, rec.scopes, user?.wallets[0]?.address, opts.accessTokenLifetime, sid);
 			stats.tokenGrants.authorization_code++;
-			sendJson(ctx, res, 200, t, noStore);
+			sendJson(ctx, res, 200, t, NO_STORE);
 			return;
 		}
 		if (grant === 'refresh_token') {
 			if (params.refresh_token === undefined) {
-				oauthError(400, 'invalid_request', 'Missing parameter: refresh_token');
+				oauthError(ctx, res, 400, 'invalid_request', 'Missing parameter: refresh_token');
 				return;
 			}
-			const rec = refreshTokens.get(params.refresh_token);
-			if (!rec || rec.clientId !== clientId || rec.exp <= nowSec()) {
-				oauthError(400, 'invalid_grant', 'Invalid refresh token');
+			// unknown, already used (rotation), revoked, or of a session that was logged out
+			const rec = refreshRecordOf(params.refresh_token);
+			if (!rec) {
+				oauthError(ctx, res, 400, 'invalid_grant', 'Invalid refresh token');
 				return;
 			}
-			refreshTokens.delete(params.refresh_token);
-			const t = issue(rec.userId, clientId, rec.scopes, rec.wallet, opts.accessTokenLifetime);
+			if (rec.clientId !== clientId) {
+				oauthError(ctx, res, 400, 'invalid_grant', 'Invalid refresh token. Token client and authorized client don\'t match');
+				return;
+			}
+			if (rec.exp <= nowSec()) {
+				oauthError(ctx, res, 400, 'invalid_grant', 'Token is not active');
+				return;
+			}
+			refreshTokens.delete(rec.jti);
+			const t = issue(rec.userId, clientId, rec.scopes, rec.wallet, opts.accessTokenLifetime, rec.sid);
 			stats.tokenGrants.refresh_token++;
-			sendJson(ctx, res, 200, t, noStore);
+			sendJson(ctx, res, 200, t, NO_STORE);
 			return;
 		}
 		if (grant === undefined) {
-			oauthError(400, 'invalid_request', 'Missing parameter: grant_type');
+			oauthError(ctx, res, 400, 'invalid_request', 'Missing parameter: grant_type');
 			return;
 		}
-		oauthError(400, 'unsupported_grant_type', `Unsupported grant_type: ${grant}`);
+		oauthError(ctx, res, 400, 'unsupported_grant_type', `Unsupported grant_type: ${grant}`);
+	}
+
+	/**
+	 * Keycloak's back-channel logout: a refresh token of the calling client names the session, which
+	 * ends (204). Its refresh tokens then give invalid_grant and its access tokens -1, as Keycloak's
+	 * own checks (userinfo, introspection) refuse the tokens of a session that is gone.
+	 */
+	function handleLogout(ctx: Ctx, res: http.ServerResponse): void {
+		const auth = oauthClient(ctx, res);
+		if (!auth) return;
+		const token = auth.params.refresh_token;
+		if (token === undefined) {
+			oauthError(ctx, res, 400, 'invalid_request', 'No refresh token');
+			return;
+		}
+		const payload = verifyJwt(token);
+		if (!payload || payload.typ !== 'Refresh') {
+			oauthError(ctx, res, 400, 'invalid_grant', 'Invalid refresh token');
+			return;
+		}
+		if (payload.azp !== auth.clientId) {
+			oauthError(ctx, res, 400, 'invalid_grant', 'Invalid refresh token. Token client and authorized client don\'t match');
+			return;
+		}
+		if (typeof payload.exp !== 'number' || payload.exp <= nowSec()) {
+			oauthError(ctx, res, 400, 'invalid_grant', 'Token is not active');
+			return;
+		}
+		// a session already gone (logged out, revoked, reset) is no error: there is nothing left to end
+		if (typeof payload.sid === 'string' && sessions.has(payload.sid)) endSession(payload.sid);
+		if (!res.destroyed) {
+			res.writeHead(204, NO_STORE);
+			res.end();
+		}
+		record(ctx, 204);
+	}
+
+	/**
+	 * RFC 7009 as Keycloak does it. A refresh token: the client's consent is withdrawn, every session
+	 * of that user with that client ends. An access token: that token alone. Unknown or dead tokens
+	 * get 200 too (Keycloak adds an invalid_token body); a token of another client is refused.
+	 */
+	function handleRevoke(ctx: Ctx, res: http.ServerResponse): void {
+		const auth = oauthClient(ctx, res);
+		if (!auth) return;
+		const token = auth.params.token;
+		if (token === undefined) {
+			oauthError(ctx, res, 400, 'invalid_request', 'Token not provided');
+			return;
+		}
+		const payload = verifyJwt(token);
+		if (!payload) {
+			oauthError(ctx, res, 200, 'invalid_token', 'Invalid token');
+			return;
+		}
+		if (payload.typ !== 'Refresh' && payload.typ !== 'Bearer') {
+			oauthError(ctx, res, 400, 'unsupported_token_type', 'Unsupported token type');
+			return;
+		}
+		if (payload.azp !== auth.clientId) {
+			oauthError(ctx, res, 400, 'invalid_request', 'Unmatching clients');
+			return;
+		}
+		if (payload.typ === 'Refresh') {
+			if (typeof payload.sid !== 'string' || !sessions.has(payload.sid)) {
+				oauthError(ctx, res, 200, 'invalid_token', 'Invalid token');
+				return;
+			}
+			for (const session of [...sessions.values()]) {
+				if (session.userId === payload.sub && session.clientId === auth.clientId) endSession(session.sid);
+			}
+		} else {
+			const rec = accessRecordOf(token);
+			if (!rec) {
+				oauthError(ctx, res, 200, 'invalid_token', 'Invalid token');
+				return;
+			}
+			accessTokens.delete(rec.jti);
+		}
+		finish(ctx, res, 200, '', 'text/plain', NO_STORE);
+	}
+
+	/**
+	 * RFC 7662 for an authenticated client (any client of the realm may ask, as in Keycloak):
+	 * {active: true, ...claims} for a token the emulator would accept now, else {active: false}.
+	 */
+	function handleIntrospect(ctx: Ctx, res: http.ServerResponse): void {
+		const auth = oauthClient(ctx, res);
+		if (!auth) return;
+		const token = auth.params.token;
+		if (token === undefined) {
+			oauthError(ctx, res, 400, 'invalid_request', 'Token not provided');
+			return;
+		}
+		const payload = verifyJwt(token);
+		let active = false;
+		if (payload?.typ === 'Bearer') {
+			const rec = accessRecordOf(token);
+			active = rec !== undefined && !accessExpired(rec);
+		} else if (payload?.typ === 'Refresh') {
+			const rec = refreshRecordOf(token);
+			active = rec !== undefined && rec.exp > nowSec();
+		}
+		if (!payload || !active) {
+			sendJson(ctx, res, 200, { active: false }, NO_STORE);
+			return;
+		}
+		sendJson(ctx, res, 200, { ...payload, client_id: payload.azp, token_type: payload.typ, active: true }, NO_STORE);
 	}
 
 	// --- control endpoints (the same functions as the in-process methods) ---
