@@ -55,18 +55,28 @@ export async function control(emu: Emulator, method: string, path: string, body?
 	return await resultOf(res);
 }
 
+/** POST a form body to an OAuth endpoint of the login host (token, logout, revoke, token/introspect). */
+export async function oauthRequest(
+	emu: Emulator,
+	path: string,
+	form: Record<string, string>,
+	headers: Record<string, string> = {},
+): Promise<CallResult> {
+	const res = await fetch(`${emu.url}${path}`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+		body: new URLSearchParams(form).toString(),
+	});
+	return await resultOf(res);
+}
+
 /** POST the token endpoint with a form body. */
 export async function tokenRequest(
 	emu: Emulator,
 	form: Record<string, string>,
 	headers: Record<string, string> = {},
 ): Promise<CallResult> {
-	const res = await fetch(`${emu.url}/auth/realms/HyperID/protocol/openid-connect/token`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
-		body: new URLSearchParams(form).toString(),
-	});
-	return await resultOf(res);
+	return await oauthRequest(emu, '/auth/realms/HyperID/protocol/openid-connect/token', form, headers);
 }
 
 export function decodeJwt(token: string): Record<string, unknown> {
