@@ -138,7 +138,7 @@ describe('batchReads', () => {
 
 	test('fewer requests than items; each item gets only its own keys, in input order', async () => {
 		const credentials = await seedByEmail();
-		const plain = await run(emulator, credentials, { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.keys }}', options: {} }, readItems);
+		const plain = await run(emulator, credentials, { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.keys }}', options: { batchReads: false } }, readItems);
 		const batched = await run(emulator, credentials, { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.keys }}', options: { batchReads: true } }, readItems);
 		expect(plain.outputs?.[0]).toEqual(expected);
 		expect(batched.outputs?.[0]).toEqual(expected);

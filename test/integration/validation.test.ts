@@ -193,7 +193,7 @@ describe('continueOnFail', () => {
 		const r = await run(
 			emulator,
 			credentialFor(emulator),
-			{ resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.k }}', options: { retries: 0, concurrency: 1 } },
+			{ resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.k }}', options: { retries: 0, concurrency: 1, batchReads: false } },
 			[{ k: 'a' }, { k: 'b' }, { k: 'c' }],
 			true,
 		);

@@ -75,7 +75,8 @@ const CASES: Case[] = [
 ];
 
 function parameters(entry: Case): INodeParameters {
-	const params: INodeParameters = { resource: entry.resource, operation: entry.operation, options: entry.options ?? {} };
+	// one read per item (Batch Reads off), so the requests count the good items
+	const params: INodeParameters = { resource: entry.resource, operation: entry.operation, options: { ...(entry.operation === 'get' ? { batchReads: false } : {}), ...(entry.options ?? {}) } };
 	if (entry.resource === 'userDataByIdp') params.identityProvider = '={{ $json.idp }}';
 	if (entry.resource === 'userDataByWallet') params.walletAddress = walletParam('={{ $json.wallet }}');
 	if (entry.operation === 'set') {

@@ -61,10 +61,24 @@ const familyOperation: INodeProperties = {
 			action: 'Delete keys',
 		},
 		{
+			name: 'Delete All',
+			value: 'deleteAll',
+			description:
+				'Delete every key this application stored for the user in this storage (private and public). This cannot be undone; the output lists every key deleted.',
+			action: 'Delete all keys',
+		},
+		{
 			name: 'Get',
 			value: 'get',
 			description: 'Read the values of one or more keys',
 			action: 'Get values',
+		},
+		{
+			name: 'Get Many',
+			value: 'getAll',
+			description:
+				'Read every value this application stored for the user in this storage, each with its key and scope, without naming the keys',
+			action: 'Get many values',
 		},
 		{
 			name: 'List Keys',
@@ -130,6 +144,7 @@ const options: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
+		// on by default from node version 1.1; version 1 keeps the default its saved workflows rely on
 		{
 			displayName: 'Batch Reads',
 			name: 'batchReads',
@@ -137,7 +152,16 @@ const options: INodeProperties = {
 			default: false,
 			description:
 				'Whether to combine the keys of many items into one read request per storage target. Each item still gets its own values; far fewer requests on many items.',
-			displayOptions: { show: { '/operation': ['get'] } },
+			displayOptions: { show: { '/operation': ['get'], '@version': [1] } },
+		},
+		{
+			displayName: 'Batch Reads',
+			name: 'batchReads',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to combine the keys of many items into one read request per storage target (on unless turned off here). Each item still gets its own values; far fewer requests on many items.',
+			displayOptions: { show: { '/operation': ['get'], '@version': [{ _cnd: { gte: 1.1 } }] } },
 		},
 		{
 			displayName: 'Concurrency',
@@ -146,6 +170,15 @@ const options: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: 64 },
 			default: DEFAULT_CONCURRENCY,
 			description: 'How many requests may be in flight at once. Output order always follows input order.',
+		},
+		{
+			displayName: 'Fields to Skip',
+			name: 'fieldsToSkip',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. internalNote, createdAt',
+			description: 'Comma-separated names of input fields not to store',
+			displayOptions: { show: { '/operation': ['set'], '/dataMode': ['autoMapInputData'] } },
 		},
 		{
 			displayName: 'Keys Output',
@@ -157,6 +190,14 @@ const options: INodeProperties = {
 			],
 			default: 'summary',
 			displayOptions: { show: { '/operation': ['listKeys'] } },
+		},
+		{
+			displayName: 'Output Field',
+			name: 'outputField',
+			type: 'string',
+			default: 'hyperid',
+			description: 'Field of the input item that receives the values',
+			displayOptions: { show: { '/operation': ['get', 'getAll'], getOutput: ['mergeIntoInput'] } },
 		},
 		{
 			displayName: 'Page Size',
@@ -213,7 +254,7 @@ const options: INodeProperties = {
 				{ name: 'String', value: 'string', description: 'Values are stored and read as plain text' },
 			],
 			default: 'string',
-			displayOptions: { show: { '/operation': ['set', 'get'] } },
+			displayOptions: { show: { '/operation': ['set', 'get', 'getAll'] } },
 		},
 		{
 			displayName: 'Values Output',
@@ -221,18 +262,23 @@ const options: INodeProperties = {
 			type: 'options',
 			options: [
 				{
+					name: 'Merge Into Input Item',
+					value: 'mergeIntoInput',
+					description: 'The input item itself, with the values as {key: value} under Output Field',
+				},
+				{
 					name: 'One Item per Value',
 					value: 'perValue',
-					description: 'Each found key as its own item: {key, value}',
+					description: 'Each found key as its own item: {key, value} (Get Many adds its scope)',
 				},
 				{
 					name: 'One Item with All Values',
 					value: 'allValues',
-					description: 'One item per input item: {values: {key: value}, missingKeys}',
+					description: 'One item per input item: {values: {key: value}, result} (Get adds missingKeys)',
 				},
 			],
 			default: 'perValue',
-			displayOptions: { show: { '/operation': ['get'] } },
+			displayOptions: { show: { '/operation': ['get', 'getAll'] } },
 		},
 	],
 };

@@ -1,7 +1,24 @@
 import type { Endpoint, Meaning } from '../transport/resultCodes';
 import { READ_SCOPE, WRITE_SCOPE } from '../transport/resultCodes';
 
-export type Operation = 'set' | 'get' | 'delete' | 'listKeys' | 'listSharedKeys';
+/** One HyperID endpoint of a family. */
+export type ApiCall = 'set' | 'get' | 'delete' | 'listKeys' | 'listSharedKeys';
+
+/** What the node offers: each endpoint, plus operations built from several of them. */
+export type Operation = ApiCall | 'getAll' | 'deleteAll';
+
+/** Operations built from endpoints: a family offers one when it has every endpoint it needs. */
+const COMPOSED: Record<Exclude<Operation, ApiCall>, ApiCall[]> = {
+	getAll: ['listKeys', 'get'],
+	deleteAll: ['listKeys', 'delete'],
+};
+
+function offered(calls: ApiCall[]): Operation[] {
+	const composed = (Object.keys(COMPOSED) as Array<keyof typeof COMPOSED>).filter((operation) =>
+		COMPOSED[operation].every((call) => calls.includes(call)),
+	);
+	return [...calls, ...composed];
+}
 
 export type FamilyTarget = 'none' | 'identityProvider' | 'walletAddress';
 
@@ -14,18 +31,19 @@ export interface Family {
 	pathPrefix: string;
 	/** The one extra request field that selects the storage target. */
 	target: FamilyTarget;
+	/** The node operations it offers (its endpoints, and what can be built from them). */
 	operations: Operation[];
 	/** Whether set accepts `access_scope` (the plain family does not). */
 	hasAccessScope: boolean;
 	/** Whether delete answers with `keys_delete_results`. */
 	deleteReportsPerKey: boolean;
 	/** Family-specific result codes per operation, beyond the shared ones (API.md). */
-	codes: Partial<Record<Operation, Record<number, Meaning>>>;
+	codes: Partial<Record<ApiCall, Record<number, Meaning>>>;
 }
 
-const ALL_OPERATIONS: Operation[] = ['set', 'get', 'delete', 'listKeys', 'listSharedKeys'];
+const ALL_CALLS: ApiCall[] = ['set', 'get', 'delete', 'listKeys', 'listSharedKeys'];
 
-export const PATH_SUFFIX: Record<Operation, string> = {
+export const PATH_SUFFIX: Record<ApiCall, string> = {
 	set: 'set',
 	get: 'get',
 	delete: 'delete',
@@ -41,7 +59,7 @@ export const FAMILIES: Family[] = [
 		phrase: 'as plain user data',
 		pathPrefix: '/user-data/',
 		target: 'none',
-		operations: ['set', 'get'],
+		operations: offered(['set', 'get']),
 		hasAccessScope: false,
 		deleteReportsPerKey: false,
 		codes: {
@@ -55,7 +73,7 @@ export const FAMILIES: Family[] = [
 		phrase: 'by email',
 		pathPrefix: '/user-data/by-email/',
 		target: 'none',
-		operations: ALL_OPERATIONS,
+		operations: offered(ALL_CALLS),
 		hasAccessScope: true,
 		deleteReportsPerKey: false,
 		codes: {
@@ -70,7 +88,7 @@ export const FAMILIES: Family[] = [
 		phrase: 'by user ID',
 		pathPrefix: '/user-data/by-user-id/',
 		target: 'none',
-		operations: ALL_OPERATIONS,
+		operations: offered(ALL_CALLS),
 		hasAccessScope: true,
 		deleteReportsPerKey: true,
 		codes: {
@@ -85,7 +103,7 @@ export const FAMILIES: Family[] = [
 		phrase: 'by identity provider',
 		pathPrefix: '/user-data/by-idp/',
 		target: 'identityProvider',
-		operations: ALL_OPERATIONS,
+		operations: offered(ALL_CALLS),
 		hasAccessScope: true,
 		deleteReportsPerKey: false,
 		codes: {
@@ -102,7 +120,7 @@ export const FAMILIES: Family[] = [
 		phrase: 'by wallet',
 		pathPrefix: '/user-data/by-wallet/',
 		target: 'walletAddress',
-		operations: ALL_OPERATIONS,
+		operations: offered(ALL_CALLS),
 		hasAccessScope: true,
 		deleteReportsPerKey: true,
 		codes: {
@@ -121,8 +139,7 @@ export function findFamily(resource: string): Family | undefined {
 	return FAMILIES.find((family) => family.resource === resource);
 }
 
-
-const ACTION_PHRASE: Record<Operation, string> = {
+const ACTION_PHRASE: Record<ApiCall, string> = {
 	set: 'store a value',
 	get: 'read values',
 	delete: 'delete keys',
@@ -130,14 +147,14 @@ const ACTION_PHRASE: Record<Operation, string> = {
 	listSharedKeys: 'list shared keys',
 };
 
-const READ_OPERATIONS: Operation[] = ['get', 'listKeys', 'listSharedKeys'];
+const READ_CALLS: ApiCall[] = ['get', 'listKeys', 'listSharedKeys'];
 
 /** Everything the transport needs to call one operation of one family. */
-export function endpointFor(family: Family, operation: Operation): Endpoint {
+export function endpointFor(family: Family, operation: ApiCall): Endpoint {
 	return {
 		path: `${family.pathPrefix}${PATH_SUFFIX[operation]}`,
 		action: `${ACTION_PHRASE[operation]} ${family.phrase}`,
-		scope: READ_OPERATIONS.includes(operation) ? READ_SCOPE : WRITE_SCOPE,
+		scope: READ_CALLS.includes(operation) ? READ_SCOPE : WRITE_SCOPE,
 		acceptsNotFound: operation !== 'set',
 		codes: family.codes[operation] ?? {},
 	};

@@ -1,4 +1,4 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { HyperIdSession } from '../transport/request';
@@ -71,6 +71,11 @@ export async function readValues(
 	}
 }
 
+/** Values Output "Merge Into Input Item": the input item's fields, with the values under `field`. */
+export function mergeIntoInput(ctx: IExecuteFunctions, itemIndex: number, field: string, values: IDataObject): IDataObject {
+	return { ...(ctx.getInputData()[itemIndex]?.json ?? {}), [field]: values };
+}
+
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
 	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
@@ -81,6 +86,11 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 		const found = keys.filter((key) => values.has(key));
 		const parsed = (key: string) =>
 			parseStoredValue(ctx, itemIndex, key, values.get(key) as string, settings.valueFormat);
+		if (settings.getOutput === 'mergeIntoInput') {
+			const all: IDataObject = {};
+			for (const key of found) all[key] = parsed(key) as IDataObject;
+			return [mergeIntoInput(ctx, itemIndex, settings.outputField, all)];
+		}
 		if (settings.getOutput === 'allValues') {
 			const all: IDataObject = {};
 			for (const key of found) all[key] = parsed(key) as IDataObject;

@@ -7,7 +7,7 @@ import type { Prepare } from './types';
 
 const show = {
 	resource: ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet'],
-	operation: ['listSharedKeys'],
+	operation: ['listSharedKeys', 'getAll'],
 };
 
 export const description: INodeProperties[] = [

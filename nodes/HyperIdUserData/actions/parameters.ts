@@ -19,14 +19,14 @@ function describe(value: unknown): string {
 /** Input refused before sending; `invalid_input` is the code a "Continue on Fail" item carries. */
 export const INVALID_INPUT = 'invalid_input';
 
-function inputError(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string) {
+export function inputError(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string) {
 	const error = new NodeOperationError(ctx.getNode(), message, { description, itemIndex });
 	error.context.code = INVALID_INPUT;
 	return error;
 }
 
 /** A key as HyperID expects it: a non-empty string. Numbers from expressions are accepted as text. */
-function toKey(
+export function toKey(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	raw: unknown,
@@ -131,20 +131,28 @@ export function readValue(
 	itemIndex: number,
 	format: ValueFormat,
 ): string {
-	const raw = parameters.get('value', itemIndex, '');
+	return toStoredValue(ctx, itemIndex, parameters.get('value', itemIndex, ''), format, 'The value');
+}
+
+/**
+ * A value given in the node (Value, or a value of Fields to Set), as the string HyperID keeps:
+ * text as it is in String format; in JSON format objects and lists are stringified and text must
+ * already be JSON. `what` names it in messages ("The value", 'The value of key "plan"').
+ */
+export function toStoredValue(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, format: ValueFormat, what: string): string {
 	if (format === 'string') {
 		if (typeof raw === 'string') return raw;
 		throw inputError(
 			ctx,
 			itemIndex,
-			`The value must be text in String format, but it is ${describe(raw)} (item ${itemIndex})`,
+			`${what} must be text in String format, but it is ${describe(raw)} (item ${itemIndex})`,
 			raw !== null && typeof raw === 'object'
 				? 'Set Options → Value Format to JSON to store objects and lists, or convert it with JSON.stringify().'
 				: 'Convert it to text with .toString(), or set Options → Value Format to JSON.',
 		);
 	}
 	if (raw === undefined) {
-		throw inputError(ctx, itemIndex, `The value is missing (item ${itemIndex})`, 'Map a value to store.');
+		throw inputError(ctx, itemIndex, `${what} is missing (item ${itemIndex})`, 'Map a value to store.');
 	}
 	if (typeof raw === 'string') {
 		try {
@@ -153,13 +161,41 @@ export function readValue(
 			throw inputError(
 				ctx,
 				itemIndex,
-				`The value is not valid JSON (item ${itemIndex})`,
+				`${what} is not valid JSON (item ${itemIndex})`,
 				'In JSON format a text value must be JSON, e.g. {"plan": "pro"} or "a quoted string". Map an object directly, or set Value Format to String.',
 			);
 		}
 		return raw;
 	}
 	return JSON.stringify(raw);
+}
+
+/**
+ * A field of the input item (Set with "Map Each Input Field"), as the string HyperID keeps. JSON
+ * format stores every field as JSON, so Get in JSON format gives back the same type. String format
+ * stores text, numbers and booleans as text and refuses objects, lists and null.
+ */
+export function fieldToStoredValue(ctx: IExecuteFunctions, itemIndex: number, field: string, raw: unknown, format: ValueFormat): string {
+	if (format === 'json') return JSON.stringify(raw ?? null);
+	if (typeof raw === 'string') return raw;
+	if ((typeof raw === 'number' && Number.isFinite(raw)) || typeof raw === 'boolean') return String(raw);
+	throw inputError(
+		ctx,
+		itemIndex,
+		`The field "${field}" is ${describe(raw)}, which String format cannot store (item ${itemIndex})`,
+		`Set Options → Value Format to JSON to store objects, lists and null as JSON, or leave the field out with Options → Fields to Skip ("${field}").`,
+	);
+}
+
+/** The field that Values Output "Merge Into Input Item" writes the values to. */
+export function readOutputField(ctx: IExecuteFunctions, raw: unknown): string {
+	if (typeof raw === 'string' && raw.trim() !== '') return raw.trim();
+	throw inputError(
+		ctx,
+		0,
+		`Output Field must be a field name, not ${typeof raw === 'string' ? 'empty' : describe(raw)} (item 0)`,
+		'Enter the name of the field that receives the values in Options → Output Field, e.g. hyperid.',
+	);
 }
 
 /** Turns a stored value back into what the workflow gets. */

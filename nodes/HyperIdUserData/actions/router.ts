@@ -4,15 +4,18 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { readConnection } from '../transport/connection';
 import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
 import { prepare as prepareDelete } from './delete';
+import { prepare as prepareDeleteAll } from './deleteAll';
 import type { Operation } from './families';
 import { endpointFor, findFamily, WALLET_RESOURCE } from './families';
 import { prepare as prepareGet, readValues } from './get';
+import { prepare as prepareGetAll } from './getAll';
 import { prepare as prepareListKeys } from './listKeys';
 import { prepare as prepareListSharedKeys } from './listSharedKeys';
 import { ItemParameters } from './itemParameters';
 import type { ValueFormat } from './parameters';
+import { readOutputField } from './parameters';
 import { prepare as prepareSet } from './set';
-import type { ItemWork, Prepare, RunSettings } from './types';
+import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
 import { prepare as prepareWallets } from './wallet';
 
 const PREPARE: Record<Operation, Prepare> = {
@@ -21,7 +24,12 @@ const PREPARE: Record<Operation, Prepare> = {
 	delete: prepareDelete,
 	listKeys: prepareListKeys,
 	listSharedKeys: prepareListSharedKeys,
+	getAll: prepareGetAll,
+	deleteAll: prepareDeleteAll,
 };
+
+/** Node version 1.1 reads with Batch Reads on unless the workflow turned it off (version 1: off unless on). */
+const BATCH_READS_DEFAULT_FROM_VERSION = 1.1;
 
 /**
  * Requests in flight at once. Chosen from `npm run bench` (bench/README.md): inside n8n each request
@@ -76,11 +84,13 @@ function readSettings(
 			family,
 			simplify: options.simplify !== false,
 			valueFormat: (options.valueFormat as ValueFormat) ?? 'string',
-			getOutput: options.getOutput === 'allValues' ? 'allValues' : 'perValue',
+			getOutput: options.getOutput === 'allValues' || options.getOutput === 'mergeIntoInput' ? options.getOutput : 'perValue',
+			outputField: options.getOutput === 'mergeIntoInput' ? readOutputField(ctx, options.outputField ?? 'hyperid') : 'hyperid',
 			keysOutput: options.keysOutput === 'perKey' ? 'perKey' : 'summary',
 			pageSize: numberOption(ctx, options, 'pageSize', 'Page Size', 100, 1, 1000),
 			concurrency: numberOption(ctx, options, 'concurrency', 'Concurrency', DEFAULT_CONCURRENCY, 1, 64),
-			batchReads: options.batchReads === true,
+			batchReads:
+				typeof options.batchReads === 'boolean' ? options.batchReads : ctx.getNode().typeVersion >= BATCH_READS_DEFAULT_FROM_VERSION,
 			parameters: new ItemParameters(ctx, items),
 		},
 	};
@@ -162,16 +172,10 @@ function batchTasks(
 }
 
 /**
- * One item's request. An item that changes a stored value an earlier item also changes waits until
- * that item is done (tasks start in input order, so the earlier one is already running: no deadlock).
+ * A request that changes stored values waits until every earlier request changing one of them is
+ * done (tasks start in input order, so the earlier one is already running: no deadlock).
  */
-function singleTask(
-	work: ItemWork,
-	session: HyperIdSession,
-	record: (itemIndex: number, outcome: Outcome) => void,
-	lastWrite: Map<string, Promise<void>>,
-): Task {
-	const writes = work.writes ?? [];
+function orderedTask(writes: string[], lastWrite: Map<string, Promise<void>>, send: () => Promise<void>): Task {
 	const before = [...new Set(writes.map((id) => lastWrite.get(id)).filter((p) => p !== undefined))];
 	let done: () => void = () => undefined;
 	if (writes.length) {
@@ -182,14 +186,72 @@ function singleTask(
 		run: async () => {
 			try {
 				if (before.length) await Promise.all(before);
-				record(work.itemIndex, await work.run(session));
-			} catch (error) {
-				record(work.itemIndex, error as Error);
+				await send();
 			} finally {
 				done();
 			}
 		},
 	};
+}
+
+/** One item's request. */
+function singleTask(
+	work: ItemWork,
+	session: HyperIdSession,
+	record: (itemIndex: number, outcome: Outcome) => void,
+	lastWrite: Map<string, Promise<void>>,
+): Task {
+	return orderedTask(work.writes ?? [], lastWrite, async () => {
+		try {
+			record(work.itemIndex, await work.run(session));
+		} catch (error) {
+			record(work.itemIndex, error as Error);
+		}
+	});
+}
+
+/**
+ * An item of several requests: each is its own task in the pool. The item is told once every part
+ * is done; or, when a part fails and the run stops at failures, once the parts already sent are
+ * done (the rest are reported as not sent).
+ */
+function splitTasks(
+	work: SplitWork,
+	session: HyperIdSession,
+	record: (itemIndex: number, outcome: Outcome) => void,
+	lastWrite: Map<string, Promise<void>>,
+	stopsOnFailure: { stopping: boolean; stop(): void },
+): Task[] {
+	const outcomes: Array<IDataObject | Error | undefined> = new Array(work.parts.length);
+	let started = 0;
+	let settled = 0;
+	let reported = false;
+	const report = () => {
+		reported = true;
+		try {
+			record(work.itemIndex, work.combine(outcomes));
+		} catch (error) {
+			record(work.itemIndex, error as Error);
+		}
+	};
+	return work.parts.map((part, position) => {
+		const task = orderedTask(part.writes, lastWrite, async () => {
+			try {
+				outcomes[position] = await part.run(session);
+			} catch (error) {
+				outcomes[position] = error as Error;
+				stopsOnFailure.stop();
+			}
+			settled++;
+			if (!reported && (settled === work.parts.length || (stopsOnFailure.stopping && settled === started))) report();
+		});
+		return {
+			run: async () => {
+				started++;
+				await task.run();
+			},
+		};
+	});
 }
 
 /** Runs tasks with at most `limit` in flight; stops starting new ones once `stop()` says so. */
@@ -211,6 +273,8 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	if (code !== undefined && code !== null) json.code = code as IDataObject[string];
 	const description = (error as NodeApiError).description;
 	if (description) json.description = description;
+	// what the failed item did do (e.g. which of its keys were stored)
+	if (context.errorDetails && typeof context.errorDetails === 'object') Object.assign(json, context.errorDetails);
 	return { json, pairedItem: { item: itemIndex } };
 }
 
@@ -230,7 +294,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	// Every item is checked before anything is sent: a bad item fails the run with nothing written.
 	const outcomes: Outcome[] = new Array(items.length);
-	const works: ItemWork[] = [];
+	const works: Array<ItemWork | SplitWork> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			works.push(prepare(this, itemIndex, settings));
@@ -248,9 +312,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		outcomes[itemIndex] = outcome;
 		if (outcome instanceof Error && !continueOnFail) failed = true;
 	};
-	const batched = settings.batchReads ? works.filter((work) => work.read) : [];
-	const single = settings.batchReads ? works.filter((work) => !work.read) : works;
-	const tasks: Task[] = [...single.map((work) => singleTask(work, session, record, lastWrite)), ...batchTasks(this, session, settings, batched, record)];
+	const batched = settings.batchReads ? works.filter((work): work is ItemWork => 'read' in work && work.read !== undefined) : [];
+	const inBatch = new Set<ItemWork | SplitWork>(batched);
+	const stopsOnFailure = {
+		stopping: false,
+		stop: () => {
+			if (!continueOnFail) stopsOnFailure.stopping = failed = true;
+		},
+	};
+	// in input order, which the write ordering relies on
+	const tasks: Task[] = works.flatMap((work) => {
+		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure);
+		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite)];
+	});
+	tasks.push(...batchTasks(this, session, settings, batched, record));
 	await runBounded(tasks, settings.concurrency, () => failed);
 
 	const output: INodeExecutionData[] = [];

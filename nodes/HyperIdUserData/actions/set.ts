@@ -1,16 +1,54 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { endpointFor } from './families';
-import { readAccessScope, readKey, readTarget, readValue } from './parameters';
-import type { Prepare } from './types';
-import { MAX_KEY_LENGTH, storedValueId } from './types';
+import {
+	fieldToStoredValue,
+	inputError,
+	readAccessScope,
+	readKey,
+	readTarget,
+	readValue,
+	toKey,
+	toStoredValue,
+} from './parameters';
+import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
+import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, storedValueId } from './types';
 
 const show = {
 	resource: ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet', 'userData'],
 	operation: ['set'],
 };
 
+export type DataMode = 'single' | 'defineBelow' | 'autoMapInputData';
+
 export const description: INodeProperties[] = [
+	{
+		displayName: 'Data Mode',
+		name: 'dataMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Auto-Map Input Fields',
+				value: 'autoMapInputData',
+				description: 'Store every top-level field of the input item under its own name as key',
+			},
+			{
+				name: 'Define Below',
+				value: 'defineBelow',
+				description: 'Store several key/value pairs defined below',
+			},
+			{
+				name: 'Single Key',
+				value: 'single',
+				description: 'Store one value under one key',
+			},
+		],
+		default: 'single',
+		description: 'How many values each input item stores, and where their keys come from',
+		displayOptions: { show },
+	},
 	{
 		displayName: 'Key',
 		name: 'key',
@@ -19,7 +57,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. favorite-color',
 		description: 'Name under which the value is stored for the signed-in user',
-		displayOptions: { show },
+		displayOptions: { show: { ...show, dataMode: ['single'] } },
 	},
 	{
 		displayName: 'Value',
@@ -29,7 +67,40 @@ export const description: INodeProperties[] = [
 		typeOptions: { rows: 2 },
 		description:
 			'The value to store. HyperID stores text: in JSON value format, objects and lists are stored as JSON.',
-		displayOptions: { show },
+		displayOptions: { show: { ...show, dataMode: ['single'] } },
+	},
+	{
+		displayName: 'Fields to Set',
+		name: 'fields',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add Field',
+		default: {},
+		description: 'Key/value pairs to store for each input item; each is its own request',
+		displayOptions: { show: { ...show, dataMode: ['defineBelow'] } },
+		options: [
+			{
+				displayName: 'Field',
+				name: 'values',
+				values: [
+					{
+						displayName: 'Key',
+						name: 'key',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. plan',
+						description: 'Name under which the value is stored',
+					},
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						description: 'The value to store, e.g. an expression that reads it from the item',
+					},
+				],
+			},
+		],
 	},
 	{
 		displayName: 'Access Scope',
@@ -58,7 +129,97 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export const prepare: Prepare = (ctx, itemIndex, settings) => {
+interface Entry {
+	key: string;
+	value: string;
+}
+
+function readDataMode(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number): DataMode {
+	const mode = settings.parameters.get('dataMode', itemIndex, 'single');
+	if (mode === 'single' || mode === 'defineBelow' || mode === 'autoMapInputData') return mode;
+	throw inputError(
+		ctx,
+		itemIndex,
+		`Unknown Data Mode ${JSON.stringify(mode)} (item ${itemIndex})`,
+		'Pick Single Key, Define Below or Auto-Map Input Fields in the Data Mode field.',
+	);
+}
+
+function tooMany(ctx: IExecuteFunctions, itemIndex: number, count: number) {
+	return inputError(
+		ctx,
+		itemIndex,
+		`Too many values: ${count} in one item (item ${itemIndex})`,
+		`One item may store at most ${MAX_KEYS_PER_ITEM} values. Split them over several items.`,
+	);
+}
+
+/** Data Mode "Define Below": the pairs of Fields to Set, each value evaluated for this item. */
+function definedEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number): Entry[] {
+	const fields = settings.parameters.get('fields', itemIndex, {}) as IDataObject;
+	const pairs = Array.isArray(fields?.values) ? (fields.values as IDataObject[]) : [];
+	if (pairs.length === 0) {
+		throw inputError(ctx, itemIndex, `No fields to set (item ${itemIndex})`, 'Add at least one key and value under Fields to Set.');
+	}
+	if (pairs.length > MAX_KEYS_PER_ITEM) throw tooMany(ctx, itemIndex, pairs.length);
+	return pairs.map((pair, position) => {
+		const key = toKey(ctx, itemIndex, pair.key, `The key of field ${position + 1}`, MAX_KEY_LENGTH);
+		return { key, value: toStoredValue(ctx, itemIndex, pair.value ?? '', settings.valueFormat, `The value of key "${key}"`) };
+	});
+}
+
+/** Fields to Skip: comma-separated names, or a list from an expression. */
+function fieldsToSkip(settings: RunSettings, itemIndex: number): Set<string> {
+	const raw = settings.parameters.get('options.fieldsToSkip', itemIndex, '');
+	const names = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : [];
+	return new Set(names.map((name) => name.trim()).filter((name) => name !== ''));
+}
+
+/** Data Mode "Auto-Map Input Fields": every top-level field of the item, but those skipped. */
+function inputEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number): Entry[] {
+	const skip = fieldsToSkip(settings, itemIndex);
+	const fields = Object.entries(ctx.getInputData()[itemIndex]?.json ?? {}).filter(([name]) => !skip.has(name));
+	if (fields.length === 0) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`The input item has no fields to store (item ${itemIndex})`,
+			skip.size
+				? 'Every field of this item is in Options → Fields to Skip. Skip fewer fields, or filter such items out before this node.'
+				: 'Each top-level field of the input item becomes a key. Give the item fields, or filter empty items out before this node.',
+		);
+	}
+	if (fields.length > MAX_KEYS_PER_ITEM) throw tooMany(ctx, itemIndex, fields.length);
+	return fields.map(([name, raw]) => {
+		const key = toKey(ctx, itemIndex, name, `The field name "${name}"`, MAX_KEY_LENGTH);
+		return { key, value: fieldToStoredValue(ctx, itemIndex, name, raw, settings.valueFormat) };
+	});
+}
+
+const quoted = (keys: string[]) => (keys.length ? keys.map((key) => `"${key}"`).join(', ') : 'none');
+
+/** A key of the item failed: its error, told about the whole item, saying what was stored. */
+function itemFailure(ctx: IExecuteFunctions, itemIndex: number, entries: Entry[], outcomes: Array<IDataObject | Error | undefined>, failedAt: number): Error {
+	const cause = outcomes[failedAt] as Error;
+	const storedKeys = entries.filter((_, position) => outcomes[position] !== undefined && !(outcomes[position] instanceof Error)).map((entry) => entry.key);
+	const notStoredKeys = entries.filter((_, position) => outcomes[position] === undefined || outcomes[position] instanceof Error).map((entry) => entry.key);
+	const key = entries[failedAt].key;
+	const message = `Key "${key}" was not stored (item ${itemIndex}): ${cause.message}. Stored: ${quoted(storedKeys)}; not stored: ${quoted(notStoredKeys)}`;
+	const description = (cause as NodeApiError).description ?? undefined;
+	const details = { key, storedKeys, notStoredKeys };
+	if (cause instanceof NodeApiError) {
+		const error = new NodeApiError(ctx.getNode(), { error: message }, { message, description, httpCode: cause.httpCode ?? undefined, itemIndex });
+		// NodeApiError may put n8n's generic text in place of the message
+		error.message = message;
+		error.context = { ...cause.context, itemIndex, errorDetails: details };
+		return error;
+	}
+	const error = new NodeOperationError(ctx.getNode(), message, { description, itemIndex });
+	error.context = { ...((cause as NodeOperationError).context ?? {}), itemIndex, errorDetails: details };
+	return error;
+}
+
+function prepareSingle(ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings): ItemWork {
 	const family = settings.family!;
 	const key = readKey(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH);
 	const value = readValue(ctx, settings.parameters, itemIndex, settings.valueFormat);
@@ -76,4 +237,36 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 			return [settings.simplify ? { key, success: true, result: response.result } : response];
 		},
 	};
+}
+
+/** Several values for one item: one request per key, run by the pool like items' requests. */
+function prepareMany(ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings, mode: DataMode): SplitWork {
+	const family = settings.family!;
+	const entries = mode === 'defineBelow' ? definedEntries(ctx, settings, itemIndex) : inputEntries(ctx, settings, itemIndex);
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
+	const accessScope = family.hasAccessScope ? { access_scope: readAccessScope(ctx, settings.parameters, itemIndex) } : {};
+	const endpoint = endpointFor(family, 'set');
+	const keys = [...new Set(entries.map((entry) => entry.key))];
+	return {
+		itemIndex,
+		parts: entries.map(({ key, value }) => ({
+			writes: [storedValueId(endpoint.path, target.body, key)],
+			run: async (session) =>
+				await session.call(endpoint, { ...target.body, value_key: key, value_data: value, ...accessScope }, { key, ...target.subject }, itemIndex),
+		})),
+		combine: (outcomes) => {
+			const failedAt = outcomes.findIndex((outcome) => outcome instanceof Error);
+			if (failedAt >= 0) throw itemFailure(ctx, itemIndex, entries, outcomes, failedAt);
+			const results = entries.map(({ key }, position) => {
+				const response = outcomes[position] as IDataObject;
+				return settings.simplify ? { key, result: response.result } : { key, ...response };
+			});
+			return [{ keys, success: true, results }];
+		},
+	};
+}
+
+export const prepare: Prepare = (ctx, itemIndex, settings) => {
+	const mode = readDataMode(ctx, settings, itemIndex);
+	return mode === 'single' ? prepareSingle(ctx, itemIndex, settings) : prepareMany(ctx, itemIndex, settings, mode);
 };

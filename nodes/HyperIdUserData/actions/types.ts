@@ -12,7 +12,9 @@ export interface RunSettings {
 	family?: Family;
 	simplify: boolean;
 	valueFormat: ValueFormat;
-	getOutput: 'perValue' | 'allValues';
+	getOutput: 'perValue' | 'allValues' | 'mergeIntoInput';
+	/** Where Values Output "Merge Into Input Item" puts the values. */
+	outputField: string;
 	keysOutput: 'summary' | 'perKey';
 	pageSize: number;
 	concurrency: number;
@@ -45,12 +47,30 @@ export interface ItemWork {
 	writes?: string[];
 }
 
+/** One request of an item that the pool runs on its own, in the same order rules as an item. */
+export interface WorkPart {
+	/** As `ItemWork.writes`. */
+	writes: string[];
+	run(session: HyperIdSession): Promise<IDataObject>;
+}
+
+/** An item whose work is several requests (one per key): the pool runs each part as its own task. */
+export interface SplitWork {
+	itemIndex: number;
+	parts: WorkPart[];
+	/**
+	 * The item's output from its parts' outcomes, in part order: the answer, the error, or undefined
+	 * for a part that was not sent (the run stopped at another failure). Throws the item's error.
+	 */
+	combine(outcomes: Array<IDataObject | Error | undefined>): IDataObject[];
+}
+
 /** Identifies one stored value across items: endpoint, storage target and key, case-folded. */
 export function storedValueId(endpoint: string, targetBody: IDataObject, key: string): string {
 	return JSON.stringify([endpoint, targetBody, key]).toLowerCase();
 }
 
-export type Prepare = (ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings) => ItemWork;
+export type Prepare = (ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings) => ItemWork | SplitWork;
 
 /** Client-side bounds: refused before sending, since such input is certainly a mistake. */
 export const MAX_KEY_LENGTH = 1024;

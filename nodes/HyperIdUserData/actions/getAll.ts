@@ -1,0 +1,58 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { endpointFor } from './families';
+import { mergeIntoInput, readValues } from './get';
+import { parseStoredValue, readTarget } from './parameters';
+import type { Prepare } from './types';
+
+/** Keys per read request; a server with a lower cap makes readValues split further. */
+const KEYS_PER_READ = 100;
+
+const asStrings = (list: unknown): string[] =>
+	Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string') : [];
+
+/**
+ * Get Many: every value this application can read in the target. The keys come from list-get
+ * (private, then public), the values from batched gets of those keys.
+ */
+export const prepare: Prepare = (ctx, itemIndex, settings) => {
+	const family = settings.family!;
+	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
+	const returnAll = settings.parameters.get('returnAll', itemIndex, false) as boolean;
+	const limit = returnAll ? Infinity : Number(settings.parameters.get('limit', itemIndex, 50));
+	const listEndpoint = endpointFor(family, 'listKeys');
+	const getEndpoint = endpointFor(family, 'get');
+	return {
+		itemIndex,
+		run: async (session) => {
+			const listed = await session.call(listEndpoint, target.body, target.subject, itemIndex);
+			const scopeOf = new Map<string, string>();
+			for (const key of asStrings(listed.keys_private)) if (!scopeOf.has(key)) scopeOf.set(key, 'private');
+			for (const key of asStrings(listed.keys_public)) if (!scopeOf.has(key)) scopeOf.set(key, 'public');
+			const keys = [...scopeOf.keys()].slice(0, limit);
+
+			const values = new Map<string, string>();
+			const responses: IDataObject[] = [];
+			for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
+				const chunk = keys.slice(start, start + KEYS_PER_READ);
+				const outcome = await readValues(session, getEndpoint, target.body, chunk, target.subject, itemIndex);
+				for (const [key, value] of outcome.values) values.set(key, value);
+				responses.push(...outcome.responses);
+			}
+			// a key deleted between list-get and get is simply absent
+			const found = keys.filter((key) => values.has(key));
+
+			if (!settings.simplify) {
+				return [{ ...listed, values: found.map((key) => ({ value_key: key, value_data: values.get(key) })) }];
+			}
+			const parsed = (key: string) => parseStoredValue(ctx, itemIndex, key, values.get(key) as string, settings.valueFormat) as IDataObject;
+			if (settings.getOutput === 'perValue') {
+				return found.map((key) => ({ key, value: parsed(key), scope: scopeOf.get(key) }));
+			}
+			const all: IDataObject = {};
+			for (const key of found) all[key] = parsed(key);
+			if (settings.getOutput === 'mergeIntoInput') return [mergeIntoInput(ctx, itemIndex, settings.outputField, all)];
+			return [{ values: all, result: found.length ? 0 : 1 }];
+		},
+	};
+};
