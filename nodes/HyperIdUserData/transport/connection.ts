@@ -21,6 +21,8 @@ export interface Connection {
 	loginHost: string;
 	/** Set when the credential names the API host; otherwise discovery tells it. */
 	apiBase?: string;
+	/** The access token stored when the execution started: the first one a refused request is compared with. */
+	tokenAtStart?: string;
 }
 
 function trimSlashes(url: string): string {
@@ -54,10 +56,20 @@ function checkedUrl(ctx: HyperIdContext, field: string, raw: string): string {
 	);
 }
 
+/** The access token of credential data as n8n stores it, if any. */
+export function accessTokenOf(credentials: ICredentialDataDecryptedObject | undefined): string | undefined {
+	const token = (credentials?.oauthTokenData as IDataObject | undefined)?.access_token;
+	return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
 export function connectionFromCredentials(
 	ctx: HyperIdContext,
 	credentials: ICredentialDataDecryptedObject,
 ): Connection {
+	return { ...whereHyperIdLives(ctx, credentials), tokenAtStart: accessTokenOf(credentials) };
+}
+
+function whereHyperIdLives(ctx: HyperIdContext, credentials: ICredentialDataDecryptedObject): Connection {
 	const environment = String(credentials.environment ?? 'production');
 	if (environment === 'custom') {
 		const loginUrl = String(credentials.loginUrl ?? '');

@@ -2,7 +2,9 @@ import type { IDataObject, IExecuteFunctions, IN8nHttpFullResponse, INode, JsonO
 import { NodeApiError, NodeError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { Connection, HyperIdContext } from './connection';
-import { apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
+import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
+import type { Recovery } from './refresh';
+import { DeadCredential, recoverToken } from './refresh';
 import type { Endpoint, RequestSubject } from './resultCodes';
 import { meaningOf, resultError } from './resultCodes';
 
@@ -15,6 +17,9 @@ export interface TransportOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+
+/** A request refused for its token is resent at most this often (each time with a newer token). */
+const MAX_TOKEN_RECOVERIES = 3;
 
 /** Retry-After of an answer that carried a result code (kept beside it, not in the output). */
 const retryAfterOf = new WeakMap<object, number>();
@@ -69,18 +74,6 @@ function retryAfterMs(headers: IDataObject | undefined): number | undefined {
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** The HTTP status of a failed request (axios errors from the token endpoint), if any. */
-function httpStatusOf(error: unknown): number | undefined {
-	const candidate = error as { status?: unknown; response?: { status?: unknown } } | undefined;
-	const status = candidate?.response?.status ?? candidate?.status;
-	return typeof status === 'number' ? status : undefined;
-}
-
-function isAuthFailure(error: unknown): boolean {
-	const text = JSON.stringify((error as { cause?: { body?: unknown } })?.cause?.body ?? '') + String((error as Error)?.message ?? '');
-	return /invalid_grant|invalid_client|unauthorized_client|EAUTH|status 40[013]/i.test(text);
-}
-
 /**
  * A failure shared by several items (a run-wide credential failure, a combined read), told about
  * one of them: its own error object with that item's index (also where the message names the item
@@ -130,10 +123,8 @@ export class HyperIdSession {
 
 	private apiBase?: Promise<string>;
 
-	/** Bumped by every successful refresh; a request knows which token generation it used. */
-	private tokenGeneration = 0;
-
-	private refreshing?: Promise<void>;
+	/** The newest access token this execution knows to be stored (read at start, then after each recovery). */
+	private knownToken?: string;
 
 	private deadCredential?: NodeApiError;
 
@@ -144,7 +135,9 @@ export class HyperIdSession {
 		readonly ctx: HyperIdContext,
 		private readonly connection: Connection,
 		readonly options: TransportOptions,
-	) {}
+	) {
+		this.knownToken = connection.tokenAtStart;
+	}
 
 	async getDiscovery(): Promise<IDataObject | undefined> {
 		this.discovery ??= fetchDiscovery(this.ctx, this.connection, this.options.timeoutMs);
@@ -169,15 +162,16 @@ export class HyperIdSession {
 	 */
 	async call(endpoint: Endpoint, body: IDataObject, subject: RequestSubject, itemIndex: number): Promise<IDataObject> {
 		const url = `${await this.getApiBase()}${endpoint.path}`;
-		let refreshed = false;
+		let recovered: Recovery | undefined;
+		let recoveries = 0;
 		let attempt = 0;
 		for (;;) {
 			attempt++;
 			if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
-			const generation = this.tokenGeneration;
+			const sent: { token?: string } = {};
 			let outcome: IDataObject | 'auth' | TransientFault;
 			try {
-				outcome = await this.send(url, body);
+				outcome = await this.send(url, body, sent);
 			} catch (error) {
 				const code = errorCode(error);
 				if (!code || this.cancelled()) throw this.wrapUnexpected(error, endpoint, itemIndex);
@@ -212,12 +206,15 @@ export class HyperIdSession {
 			}
 
 			if (failure === 'auth') {
-				if (refreshed) {
+				const usedToken = sent.token ?? this.knownToken;
+				// A token this process just refreshed, refused again (or a request refused too often): no loop.
+				const freshRefused = recovered?.how === 'refreshed' && (usedToken === undefined || usedToken === recovered.token);
+				if (freshRefused || recoveries >= MAX_TOKEN_RECOVERIES) {
 					const answer = outcome === 'auth' ? { result: -1 } : (outcome as IDataObject);
-					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, answer, subject, itemIndex), generation);
+					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, answer, subject, itemIndex), usedToken);
 				}
-				await this.refreshAfter(generation, itemIndex);
-				refreshed = true;
+				recovered = await this.recover(usedToken, itemIndex);
+				recoveries++;
 				attempt--;
 				continue;
 			}
@@ -239,10 +236,24 @@ export class HyperIdSession {
 		}
 	}
 
-	/** One HTTP exchange: the parsed body, 'auth' for HTTP 401, or a transient fault. */
-	private async send(url: string, body: IDataObject): Promise<IDataObject | 'auth' | TransientFault> {
+	/**
+	 * One HTTP exchange: the parsed body, 'auth' for HTTP 401, or a transient fault. `sent.token`
+	 * tells which access token n8n signed it with (where n8n reads the credential through the
+	 * context it is given, as n8n-core does), so a refused token can be told from a newer stored one.
+	 */
+	private async send(url: string, body: IDataObject, sent: { token?: string }): Promise<IDataObject | 'auth' | TransientFault> {
 		this.stats.requests++;
-		const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, {
+		const ctx = this.ctx;
+		const signing = Object.create(ctx, {
+			getCredentials: {
+				value: async (type: string, itemIndex?: number) => {
+					const credentials = await ctx.getCredentials(type, itemIndex);
+					sent.token = accessTokenOf(credentials);
+					return credentials;
+				},
+			},
+		}) as HyperIdContext;
+		const response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, {
 			method: 'POST',
 			url,
 			// n8n drops an empty object body; HyperID wants a JSON object on every call (list-get, /user-wallets/get).
@@ -306,40 +317,39 @@ export class HyperIdSession {
 	}
 
 	/**
-	 * Refreshes the token once per expiry: requests that were sent with the same token wait for
-	 * the same refresh; a request sent before a refresh that already happened just resends.
+	 * A request was refused with `usedToken`: resend with a newer stored token, or refresh (shared
+	 * with every request of this process refused with the same token: transport/refresh.ts).
 	 */
-	private async refreshAfter(generation: number, itemIndex: number): Promise<void> {
+	private async recover(usedToken: string | undefined, itemIndex: number): Promise<Recovery> {
 		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
 		if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
-		if (generation !== this.tokenGeneration) return;
-		this.refreshing ??= this.refreshWithRetries().finally(() => {
-			this.refreshing = undefined;
-		});
-		try {
-			await this.refreshing;
-		} catch {
-			// every waiting item gets its own error object, with its own index
-			throw this.refreshUnavailableFor(itemIndex);
+		// This execution already knows a newer token (another request recovered meanwhile): just resend.
+		if (usedToken !== undefined && this.knownToken !== undefined && usedToken !== this.knownToken) {
+			return { how: 'stored', token: this.knownToken };
 		}
-		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
-	}
-
-	/** A temporary failure of the token endpoint is retried like any request; then the run gives up on it. */
-	private async refreshWithRetries(): Promise<void> {
-		for (let attempt = 1; ; attempt++) {
-			try {
-				await this.refresh();
-				return;
-			} catch (error) {
-				if (attempt > this.options.retries || this.cancelled()) {
-					const failure = error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
-					this.refreshUnavailable = failure;
-					throw failure;
-				}
-				this.stats.retries++;
-				await sleep(this.backoff(attempt));
+		try {
+			const recovery = await recoverToken(
+				this.ctx,
+				usedToken,
+				{
+					retries: this.options.retries,
+					backoff: (attempt) => this.backoff(attempt),
+					cancelled: () => this.cancelled(),
+					onRefreshAttempt: () => this.stats.refreshes++,
+					onRetry: () => this.stats.retries++,
+				},
+				errorCode,
+			);
+			if (recovery.token !== undefined) this.knownToken = recovery.token;
+			return recovery;
+		} catch (error) {
+			// every waiting item gets its own error object, with its own index
+			if (error instanceof DeadCredential) {
+				this.deadCredential ??= error;
+				throw this.deadCredentialFor(itemIndex);
 			}
+			this.refreshUnavailable ??= error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
+			throw this.refreshUnavailableFor(itemIndex);
 		}
 	}
 
@@ -349,44 +359,9 @@ export class HyperIdSession {
 		});
 	}
 
-	private async refresh(): Promise<void> {
-		this.stats.refreshes++;
-		try {
-			await this.ctx.helpers.refreshOAuth2Token.call(this.ctx, CREDENTIAL_TYPE);
-			this.tokenGeneration++;
-		} catch (error) {
-			const code = errorCode(error);
-			const status = httpStatusOf(error);
-			const unavailable = status !== undefined && (status === 429 || status >= 500);
-			if (isAuthFailure(error) || (!code && !unavailable)) {
-				this.deadCredential = new NodeApiError(
-					this.ctx.getNode(),
-					{ error: 'refresh_failed' } as JsonObject,
-					{
-						message: 'The HyperID sign-in has expired and could not be renewed',
-						description:
-							'HyperID refused to refresh the access token (the refresh token expired, was revoked or was already used). Open the HyperID credential and click "Reconnect" to sign in again.',
-						httpCode: 'invalid_grant',
-					},
-				);
-				return;
-			}
-			const reason = code ?? `HTTP ${status}`;
-			const message = 'Could not reach HyperID to renew the sign-in';
-			const failure = new NodeApiError(this.ctx.getNode(), { error: reason } as JsonObject, {
-				message,
-				description: `The token endpoint did not answer (${reason}). Try again later.`,
-				httpCode: code ?? String(status),
-			});
-			// NodeApiError swaps the message for n8n's generic text on Node.js error codes.
-			failure.message = message;
-			throw failure;
-		}
-	}
-
-	/** A token refreshed in this execution and still rejected: the credential is dead for every item. */
-	private rejectedAfterRefresh(error: NodeApiError, generation: number): NodeApiError {
-		if (generation === this.tokenGeneration) this.deadCredential ??= error;
+	/** A token refreshed in this process and still refused: the credential is dead for every item (unless a newer token came since). */
+	private rejectedAfterRefresh(error: NodeApiError, usedToken: string | undefined): NodeApiError {
+		if (usedToken === undefined || usedToken === this.knownToken) this.deadCredential ??= error;
 		return error;
 	}
 
