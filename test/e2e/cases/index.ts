@@ -1,6 +1,7 @@
 import type { CredentialSpecs, E2ECase } from '../../shared/n8n/types';
 import { continueOnFail } from './continueOnFail';
 import { mechanics } from './mechanics';
+import { records } from './records';
 import { setGetByIdpAndWallet } from './setGet';
 import { sharedKeys } from './sharedKeys';
 import { tokenRefresh } from './tokenRefresh';
@@ -14,4 +15,4 @@ export const CREDENTIALS: CredentialSpecs = {
 };
 
 /** In order. Each case is one `n8n execute`. */
-export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, toolVariant];
+export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, toolVariant, records];
