@@ -97,42 +97,41 @@ function unavailable(ctx: HyperIdContext, code: string | undefined, status: numb
 	return failure;
 }
 
-/**
- * One token request through n8n (which saves the rotated tokens). Resolves with the new access
- * token; throws DeadCredential when refused, or a NodeApiError when the endpoint is unreachable.
- */
+/** What one token request came to: the new access token, or why there is none. */
+type RefreshResult = { token?: string } | { failure: NodeApiError };
+
+/** One token request through n8n (which saves the rotated tokens). */
 async function refreshOnce(
 	ctx: HyperIdContext,
 	networkCode: (error: unknown) => string | undefined,
-): Promise<string | undefined> {
+): Promise<RefreshResult> {
 	try {
 		const data = (await (ctx as IExecuteFunctions).helpers.refreshOAuth2Token.call(ctx, CREDENTIAL_TYPE)) as
 			| IDataObject
 			| undefined;
-		return typeof data?.access_token === 'string' ? data.access_token : undefined;
+		return { token: typeof data?.access_token === 'string' ? data.access_token : undefined };
 	} catch (error) {
 		const code = networkCode(error);
 		const status = httpStatusOf(error);
 		const down = status !== undefined && (status === 429 || status >= 500);
-		if (isRefusal(error) || (!code && !down)) throw deadCredential(ctx);
-		throw unavailable(ctx, code, status);
+		if (isRefusal(error) || (!code && !down)) return { failure: deadCredential(ctx) };
+		return { failure: unavailable(ctx, code, status) };
 	}
 }
 
+/** A token endpoint that is down is retried like a request; a refusal is final. */
 async function refreshWithRetries(
 	ctx: HyperIdContext,
 	options: RefreshOptions,
 	networkCode: (error: unknown) => string | undefined,
-): Promise<string | undefined> {
+): Promise<RefreshResult> {
 	for (let attempt = 1; ; attempt++) {
 		options.onRefreshAttempt();
-		try {
-			return await refreshOnce(ctx, networkCode);
-		} catch (error) {
-			if (error instanceof DeadCredential || attempt > options.retries || options.cancelled()) throw error;
-			options.onRetry();
-			await sleep(options.backoff(attempt));
-		}
+		const result = await refreshOnce(ctx, networkCode);
+		if (!('failure' in result)) return result;
+		if (result.failure instanceof DeadCredential || attempt > options.retries || options.cancelled()) return result;
+		options.onRetry();
+		await sleep(options.backoff(attempt));
 	}
 }
 
@@ -154,14 +153,13 @@ async function recoverFrom(
 ): Promise<Recovery> {
 	const stored = await storedToken(ctx);
 	if (stored !== undefined && replaced !== undefined && stored !== replaced) return { how: 'stored', token: stored };
-	try {
-		return { how: 'refreshed', token: await refreshWithRetries(ctx, options, networkCode) };
-	} catch (error) {
-		if (!(error instanceof DeadCredential)) throw error;
+	const result = await refreshWithRetries(ctx, options, networkCode);
+	if (!('failure' in result)) return { how: 'refreshed', token: result.token };
+	if (result.failure instanceof DeadCredential) {
 		const newer = await newerTokenStored(ctx, replaced ?? stored);
 		if (newer !== undefined) return { how: 'stored', token: newer };
-		throw error;
 	}
+	throw result.failure;
 }
 
 /**
