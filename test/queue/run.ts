@@ -1,0 +1,553 @@
+/**
+ * `npm run test:queue`: many executions at once against the HyperID emulator, in n8n queue mode
+ * (Postgres, Redis, one main, 2 workers) and in regular mode (one `n8n start`), on every version in
+ * test/shared/n8n/versions.json. Workflow: Webhook (answers when the last node finishes) -> HyperID
+ * User Data (by Email, Set). Each case asserts on the emulator's store and request log:
+ *
+ *   queue: burst at expiry      N executions at once just after the access token expired (API 50 ms,
+ *                               token endpoint 300 ms): all succeed, every value stored exactly once,
+ *                               the credential works afterwards
+ *   queue: sustained            M executions at a steady pace while tokens expire every 60 user-data
+ *                               requests: none fails, every value stored
+ *   queue: dead credential      the refresh token revoked: every execution of a burst fails with the
+ *                               node's reconnect message; at most one refresh attempt per execution
+ *   regular: burst at expiry    the first case with one n8n process
+ *
+ * n8n's HTTP Request node (generic OAuth2 credential) takes the same bursts: reported, not asserted.
+ * Ends with a table and one `[n8n <version>] PASS|FAIL <case>` line per case; exit 1 on a failure.
+ *
+ *   CI=true                      smaller sizes (see SIZES), the same cases
+ *   N8N_QUEUE_SIZE=full|ci|small choose the sizes explicitly
+ *   N8N_QUEUE_VERSIONS=2.8.4     only these versions (else N8N_E2E_VERSIONS, else versions.json)
+ *   N8N_QUEUE_CASES=burst,dead   only cases whose name contains one of these
+ *   N8N_QUEUE_WORKERS=2          workers in queue mode
+ *   N8N_QUEUE_NO_HTTP=1          skip the HTTP Request node's bursts
+ *   N8N_QUEUE_VERBOSE=1          echo every n8n log line (default: errors and warnings)
+ *   N8N_QUEUE_JSON=path          also write the figures as JSON
+ */
+import * as fs from 'node:fs';
+
+import { REVOKE_PATH, TOKEN_PATH, type Emulator, type RequestLogEntry } from '../emulator/server';
+import { webhookLoad, type WebhookLoadResult } from '../shared/n8n/burst';
+import { connectedCredential, DEMO, startHyperIdEmulator, type ImportableCredential } from '../shared/n8n/hyperid';
+import { ensureN8n, loadVersions, type N8nRuntime } from '../shared/n8n/install';
+import { assertBuilt } from '../shared/n8n/n8n';
+import { startDeployment, type Deployment } from '../shared/n8n/queue';
+import { stopAll, stopAllOnSignals } from '../shared/services/processes';
+import { SET_BY_EMAIL_PATH, httpRequestSetWorkflow, hyperIdSetWorkflow, type CredentialRef } from './workflows';
+
+// ---------------------------------------------------------------------------------------------
+// Sizes and settings
+// ---------------------------------------------------------------------------------------------
+
+const SIZES = {
+	full: { burst: 50, sustained: 300, sustainedSeconds: 30, dead: 50 },
+	ci: { burst: 50, sustained: 120, sustainedSeconds: 12, dead: 20 },
+	/** for developing the suite */
+	small: { burst: 10, sustained: 30, sustainedSeconds: 6, dead: 5 },
+};
+const API_LATENCY_MS = 50;
+const TOKEN_DELAY_MS = 300;
+const EXPIRE_EVERY_REQUESTS = 60;
+/** past every access token's lifetime (the emulator's default, 1 hour) */
+const EXPIRE_ALL_SECONDS = 3600 + 60;
+const RECONNECT_MESSAGE = 'The HyperID sign-in has expired and could not be renewed';
+/** the whole run, then everything is stopped and the run fails */
+const RUN_LIMIT_MS = 40 * 60_000;
+
+const sizeName = (process.env.N8N_QUEUE_SIZE ?? (process.env.CI ? 'ci' : 'full')) as keyof typeof SIZES;
+if (!SIZES[sizeName]) throw new Error(`N8N_QUEUE_SIZE is full, ci or small, not ${sizeName}`);
+const SIZE = SIZES[sizeName];
+const WORKERS = Number(process.env.N8N_QUEUE_WORKERS ?? 2);
+const WITH_HTTP = !process.env.N8N_QUEUE_NO_HTTP;
+
+const CASE_NAMES = {
+	burst: 'queue: burst at expiry',
+	sustained: 'queue: sustained, tokens expiring',
+	dead: 'queue: dead credential',
+	regular: 'regular: burst at expiry',
+} as const;
+type CaseKey = keyof typeof CASE_NAMES;
+
+function pickCases(): CaseKey[] {
+	const all = Object.keys(CASE_NAMES) as CaseKey[];
+	const filter = process.env.N8N_QUEUE_CASES?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+	return filter?.length ? all.filter((k) => filter.some((f) => k.includes(f) || CASE_NAMES[k].includes(f))) : all;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+// ---------------------------------------------------------------------------------------------
+
+interface Row {
+	version: string;
+	mode: string;
+	what: string;
+	executions: number;
+	failed: number;
+	stored: number;
+	storedOnce?: number;
+	/** token-endpoint requests: answered with a token / refused */
+	refreshOk: number;
+	refreshRefused: number;
+	seconds: number;
+	/** executions by status in n8n's database (queue mode) */
+	dbStatus?: Record<string, number>;
+	note?: string;
+}
+
+interface CaseOutcome {
+	version: string;
+	name: string;
+	pass: boolean;
+	ms: number;
+	problems: string[];
+}
+
+const rows: Row[] = [];
+const outcomes: CaseOutcome[] = [];
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+function tokenRequests(log: RequestLogEntry[]) {
+	const token = log.filter((r) => r.path === TOKEN_PATH);
+	return { ok: token.filter((r) => r.status === 200).length, refused: token.filter((r) => r.status !== 200).length };
+}
+
+/** Successful set requests per key (result 0) in the request log. */
+function setsPerKey(log: RequestLogEntry[]): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const r of log) {
+		if (r.path !== SET_BY_EMAIL_PATH || r.result !== 0) continue;
+		const key = (r.body as { value_key?: unknown } | undefined)?.value_key;
+		if (typeof key === 'string') counts.set(key, (counts.get(key) ?? 0) + 1);
+	}
+	return counts;
+}
+
+function storedValues(emulator: Emulator, expected: Map<string, string>): number {
+	const byEmail = emulator.store().data[DEMO.userId]?.['email'] ?? {};
+	let n = 0;
+	for (const [key, value] of expected) if (byEmail[key]?.value_data === value) n++;
+	return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One load against one webhook, measured
+// ---------------------------------------------------------------------------------------------
+
+interface Measured {
+	load: WebhookLoadResult;
+	expected: Map<string, string>;
+	stored: number;
+	storedOnce: number;
+	storedTwice: number;
+	refresh: { ok: number; refused: number };
+	log: RequestLogEntry[];
+	dbStatus?: Record<string, number>;
+}
+
+async function measuredLoad(
+	emulator: Emulator,
+	deployment: Deployment,
+	workflowId: string,
+	webhookPath: string,
+	keyPrefix: string,
+	count: number,
+	log: (l: string) => void,
+	everyMs = 0,
+): Promise<Measured> {
+	const before = deployment.mode === 'queue' ? await deployment.executionsByStatus(workflowId) : undefined;
+	emulator.clearRequests();
+	const expected = new Map<string, string>();
+	for (let i = 0; i < count; i++) expected.set(`${keyPrefix}-${i}`, `value ${i} of ${keyPrefix}`);
+	const keys = [...expected.keys()];
+	const step = Math.max(1, Math.ceil(count / 4));
+	const load = await webhookLoad({
+		url: deployment.webhookUrl(webhookPath),
+		count,
+		everyMs,
+		timeoutMs: 180_000,
+		body: (i) => ({ key: keys[i], value: expected.get(keys[i]) }),
+		onAnswer: (_call, done) => {
+			if (done % step === 0 || done === count) log(`    ${done}/${count} answered`);
+		},
+	});
+	const requestLog = emulator.requests();
+	const perKey = setsPerKey(requestLog);
+	let storedOnce = 0;
+	let storedTwice = 0;
+	for (const key of keys) {
+		const n = perKey.get(key) ?? 0;
+		if (n === 1) storedOnce++;
+		if (n > 1) storedTwice++;
+	}
+	let dbStatus: Record<string, number> | undefined;
+	if (before) {
+		// the worker saves the execution before the main answers the webhook; allow a little lag
+		const until = Date.now() + 15_000;
+		do {
+			const after = await deployment.executionsByStatus(workflowId);
+			dbStatus = {};
+			for (const [status, n] of Object.entries(after)) {
+				const delta = n - (before[status] ?? 0);
+				if (delta) dbStatus[status] = delta;
+			}
+			const finished = Object.entries(dbStatus)
+				.filter(([s]) => s !== 'running' && s !== 'new' && s !== 'waiting')
+				.reduce((a, [, n]) => a + n, 0);
+			if (finished >= count) break;
+			await new Promise((r) => setTimeout(r, 500));
+		} while (Date.now() < until);
+	}
+	return {
+		load,
+		expected,
+		stored: storedValues(emulator, expected),
+		storedOnce,
+		storedTwice,
+		refresh: tokenRequests(requestLog),
+		log: requestLog,
+		dbStatus,
+	};
+}
+
+function rowOf(version: string, mode: string, what: string, m: Measured, note?: string): Row {
+	return {
+		version,
+		mode,
+		what,
+		executions: m.load.results.length,
+		failed: m.load.failed,
+		stored: m.stored,
+		storedOnce: m.storedOnce,
+		refreshOk: m.refresh.ok,
+		refreshRefused: m.refresh.refused,
+		seconds: m.load.seconds,
+		dbStatus: m.dbStatus,
+		note,
+	};
+}
+
+function failureSample(m: Measured): string {
+	const failed = m.load.results.filter((r) => !r.ok);
+	if (!failed.length) return '';
+	const first = failed[0];
+	return ` (first failure: HTTP ${first.status} ${JSON.stringify(first.body ?? first.error).slice(0, 200)})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+// ---------------------------------------------------------------------------------------------
+
+interface Setup {
+	runtime: N8nRuntime;
+	emulator: Emulator;
+	deployment: Deployment;
+	log: (l: string) => void;
+	ids: { hyperId: string; http: string; dead: string };
+	runTag: string;
+}
+
+/** Expire every token, slow the API and the token endpoint: the state a burst at expiry meets. */
+function expireAll(emulator: Emulator): void {
+	emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: 0 });
+	emulator.setFaults([{ path: TOKEN_PATH, delayMs: TOKEN_DELAY_MS, times: -1 }]);
+	emulator.advanceClock(EXPIRE_ALL_SECONDS);
+}
+
+async function burstAtExpiry(s: Setup, what: 'hyperId' | 'http', count: number): Promise<{ measured: Measured; after?: boolean }> {
+	const mode = s.deployment.mode;
+	const path = what === 'hyperId' ? `hyperid-set` : `http-set`;
+	s.log(`  ${what === 'hyperId' ? 'HyperID node' : 'HTTP Request node'}: ${count} executions at once, token just expired ...`);
+	expireAll(s.emulator);
+	const m = await measuredLoad(s.emulator, s.deployment, s.ids[what], path, `${s.runTag}-${mode}-${what}-burst`, count, s.log);
+	let after: boolean | undefined;
+	if (what === 'hyperId') {
+		// the credential afterwards: one more execution works (with whatever token was stored last)
+		const next = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, path, `${s.runTag}-${mode}-after`, 1, () => undefined);
+		after = next.load.failed === 0 && next.stored === 1;
+	}
+	rows.push(
+		rowOf(
+			s.runtime.version,
+			mode,
+			what === 'hyperId' ? 'HyperID node: burst at expiry' : 'HTTP Request node (alternative): burst at expiry',
+			m,
+			after === undefined ? undefined : `credential afterwards: ${after ? 'works' : 'FAILS'}`,
+		),
+	);
+	return { measured: m, after };
+}
+
+function checkBurst(m: Measured, count: number, after: boolean | undefined, problems: string[]): void {
+	if (m.load.failed) problems.push(`${m.load.failed} of ${count} executions failed${failureSample(m)}`);
+	if (m.stored !== count) problems.push(`${m.stored} of ${count} values stored`);
+	if (m.storedOnce !== count) problems.push(`${m.storedOnce} of ${count} values written exactly once (${m.storedTwice} more than once)`);
+	if (m.dbStatus && (m.dbStatus.success ?? 0) !== count)
+		problems.push(`n8n's database: ${JSON.stringify(m.dbStatus)} (expected ${count} success)`);
+	if (after === false) problems.push('the credential did not work for the execution after the burst');
+}
+
+async function caseBurst(s: Setup): Promise<string[]> {
+	const problems: string[] = [];
+	const { measured, after } = await burstAtExpiry(s, 'hyperId', SIZE.burst);
+	checkBurst(measured, SIZE.burst, after, problems);
+	if (WITH_HTTP) await burstAtExpiry(s, 'http', SIZE.burst);
+	return problems;
+}
+
+async function caseSustained(s: Setup): Promise<string[]> {
+	const problems: string[] = [];
+	const count = SIZE.sustained;
+	const everyMs = Math.round((SIZE.sustainedSeconds * 1000) / count);
+	s.log(`  ${count} executions, one every ${everyMs} ms, tokens expiring every ${EXPIRE_EVERY_REQUESTS} user-data requests ...`);
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: EXPIRE_EVERY_REQUESTS });
+	s.emulator.setFaults([{ path: TOKEN_PATH, delayMs: TOKEN_DELAY_MS, times: -1 }]);
+	try {
+		const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-sustained`, count, s.log, everyMs);
+		rows.push(rowOf(s.runtime.version, 'queue', `HyperID node: sustained, ${count} over ${SIZE.sustainedSeconds}s`, m));
+		if (m.load.failed) problems.push(`${m.load.failed} of ${count} executions failed${failureSample(m)}`);
+		if (m.stored !== count) problems.push(`${m.stored} of ${count} values stored`);
+		if (m.dbStatus && (m.dbStatus.success ?? 0) !== count)
+			problems.push(`n8n's database: ${JSON.stringify(m.dbStatus)} (expected ${count} success)`);
+		if (m.refresh.ok < 1) problems.push('no refresh happened: the case did not test expiry');
+	} finally {
+		s.emulator.setOptions({ expireTokensEveryRequests: 0 });
+	}
+	return problems;
+}
+
+async function caseDead(s: Setup): Promise<string[]> {
+	const problems: string[] = [];
+	const count = SIZE.dead;
+	s.log(`  ${count} executions at once with a revoked refresh token ...`);
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: 0 });
+	s.emulator.setFaults([{ path: TOKEN_PATH, delayMs: TOKEN_DELAY_MS, times: -1 }]);
+	const m = await measuredLoad(s.emulator, s.deployment, s.ids.dead, 'hyperid-dead-set', `${s.runTag}-dead`, count, s.log);
+	const attempts = m.refresh.ok + m.refresh.refused;
+	const withMessage = await executionsMentioning(s.deployment, s.ids.dead, RECONNECT_MESSAGE);
+	rows.push(rowOf(s.runtime.version, 'queue', 'HyperID node: dead credential (refresh token revoked)', m, `${withMessage} with the reconnect message`));
+	if (m.load.failed !== count) problems.push(`${count - m.load.failed} of ${count} executions succeeded with a revoked refresh token`);
+	if (m.stored) problems.push(`${m.stored} values stored with a revoked refresh token`);
+	if (m.dbStatus && (m.dbStatus.error ?? 0) !== count) problems.push(`n8n's database: ${JSON.stringify(m.dbStatus)} (expected ${count} error)`);
+	if (withMessage !== count) problems.push(`${withMessage} of ${count} failed executions carry "${RECONNECT_MESSAGE}"`);
+	if (m.refresh.ok) problems.push(`${m.refresh.ok} refreshes succeeded with a revoked refresh token`);
+	if (attempts > count) problems.push(`${attempts} refresh attempts for ${count} executions (at most one each)`);
+	return problems;
+}
+
+/** Executions of a workflow whose stored run data contains `text` (queue mode: Postgres). */
+async function executionsMentioning(d: Deployment, workflowId: string, text: string): Promise<number> {
+	if (!d.postgres) return NaN;
+	const like = text.replace(/'/g, "''").replace(/[%_\\]/g, (c) => `\\${c}`);
+	const rows = await d.postgres.query(
+		`SELECT count(*) FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id ` +
+			`WHERE e."workflowId" = '${workflowId}' AND d.data LIKE '%${like}%'`,
+	);
+	return Number(rows[0]?.[0] ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per version and mode
+// ---------------------------------------------------------------------------------------------
+
+/** The credentials of one deployment: fresh tokens from the emulator. */
+function credentialsFor(emulator: Emulator, tag: string) {
+	const hyperIdRef: CredentialRef = { id: `q${tag}HyperId00001`.slice(0, 16).padEnd(16, '0'), name: 'HyperID (queue suite)' };
+	const deadRef: CredentialRef = { id: `q${tag}Dead000000001`.slice(0, 16).padEnd(16, '0'), name: 'HyperID, revoked (queue suite)' };
+	const oauthRef: CredentialRef = { id: `q${tag}OAuth200000001`.slice(0, 16).padEnd(16, '0'), name: 'Generic OAuth2 (queue suite)' };
+	const hyperId = connectedCredential(emulator, { ...hyperIdRef });
+	// its own client: revoking a refresh token ends every session of that user with that client
+	const dead = connectedCredential(emulator, {
+		...deadRef,
+		clientId: 'queue-suite-revoked-client',
+		clientSecret: 'queue-suite-revoked-secret',
+	});
+	const url = emulator.url.replace(/\/+$/, '');
+	const scopes = 'openid email user-data-get user-data-set';
+	const token = emulator.createToken({ scopes });
+	const oauth2: ImportableCredential = {
+		...oauthRef,
+		type: 'oAuth2Api',
+		data: {
+			grantType: 'authorizationCode',
+			authUrl: `${url}/auth/realms/HyperID/protocol/openid-connect/auth`,
+			accessTokenUrl: `${url}${TOKEN_PATH}`,
+			clientId: DEMO.clientId,
+			clientSecret: DEMO.clientSecret,
+			scope: scopes,
+			authQueryParameters: '',
+			authentication: 'body',
+			oauthTokenData: {
+				access_token: token.access_token,
+				refresh_token: token.refresh_token,
+				token_type: 'Bearer',
+				expires_in: token.expires_in,
+				scope: scopes,
+			},
+		},
+	};
+	return { hyperId, dead, oauth2, refs: { hyperId: hyperIdRef, dead: deadRef, oauth2: oauthRef } };
+}
+
+async function revoke(emulator: Emulator, refreshToken: string, clientId: string, clientSecret: string): Promise<void> {
+	const r = await fetch(`${emulator.url.replace(/\/+$/, '')}${REVOKE_PATH}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token', client_id: clientId, client_secret: clientSecret }).toString(),
+	});
+	if (r.status !== 200) throw new Error(`revoking the refresh token failed: HTTP ${r.status} ${await r.text()}`);
+}
+
+async function runMode(runtime: N8nRuntime, mode: 'queue' | 'regular', cases: CaseKey[], runTag: string): Promise<void> {
+	const tag = `[n8n ${runtime.version}]`;
+	const log = (line: string) => console.log(`${tag} ${line}`);
+	const report = (name: string, started: number, problems: string[]) => {
+		const ms = Date.now() - started;
+		outcomes.push({ version: runtime.version, name, pass: problems.length === 0, ms, problems });
+		// the PASS/FAIL lines themselves come once, at the end (CI counts them)
+		if (problems.length) log(`done  ${name}: failed (${sec(ms)})\n${problems.map((p) => `        - ${p}`).join('\n')}`);
+		else log(`done  ${name}: passed (${sec(ms)})`);
+	};
+	const started = Date.now();
+	let emulator: Emulator | undefined;
+	let deployment: Deployment | undefined;
+	try {
+		emulator = await startHyperIdEmulator();
+		const creds = credentialsFor(emulator, mode === 'queue' ? 'Q' : 'R');
+		const id16 = (name: string) => `q${mode[0]}${name}`.padEnd(16, '0').slice(0, 16);
+		const ids = { hyperId: id16('HyperIdSet'), http: id16('HttpReqSet'), dead: id16('DeadCredSet') };
+		const workflows = [
+			hyperIdSetWorkflow(ids.hyperId, 'hyperid-set', creds.refs.hyperId),
+			httpRequestSetWorkflow(ids.http, 'http-set', creds.refs.oauth2, emulator.url),
+			...(mode === 'queue' ? [hyperIdSetWorkflow(ids.dead, 'hyperid-dead-set', creds.refs.dead)] : []),
+		];
+		log(`${mode} mode: starting${mode === 'queue' ? ` Postgres, Redis, main and ${WORKERS} workers` : ' n8n'} (emulator on ${emulator.url}) ...`);
+		deployment = await startDeployment({
+			runtime,
+			mode,
+			workers: WORKERS,
+			credentials: [creds.hyperId, creds.dead, creds.oauth2].map(({ id, name, type, data }) => ({ id, name, type, data })),
+			workflows,
+			echo: process.env.N8N_QUEUE_VERBOSE ? /./ : undefined,
+			log,
+		});
+		log(`${mode} mode up in ${sec(Date.now() - started)}`);
+		const s: Setup = { runtime, emulator, deployment, log, ids, runTag };
+
+		// warm-up with a valid token: nodes loaded in every process before the measured bursts
+		emulator.setOptions({ latencyMs: 0 });
+		const warm = await measuredLoad(emulator, deployment, ids.hyperId, 'hyperid-set', `${runTag}-${mode}-warmup`, Math.max(2, WORKERS * 2), () => undefined);
+		log(`warm-up: ${warm.load.results.length - warm.load.failed}/${warm.load.results.length} ok in ${warm.load.seconds.toFixed(1)}s`);
+		if (mode === 'queue' && cases.includes('dead'))
+			await revoke(emulator, creds.dead.meta.refreshToken, 'queue-suite-revoked-client', 'queue-suite-revoked-secret');
+
+		const plan: Array<[CaseKey, (s: Setup) => Promise<string[]>]> =
+			mode === 'queue'
+				? [
+						['burst', caseBurst],
+						['sustained', caseSustained],
+						['dead', caseDead],
+					]
+				: [['regular', caseBurst]];
+		for (const [key, fn] of plan) {
+			if (!cases.includes(key)) continue;
+			const t = Date.now();
+			log(`${CASE_NAMES[key]} ...`);
+			let problems: string[];
+			try {
+				problems = await fn(s);
+				if (deployment.main.hasExited() || deployment.workers.some((w) => w.hasExited()))
+					problems.push(`an n8n process exited during the case:\n${deployment.output(20)}`);
+			} catch (e) {
+				problems = [(e as Error).stack ?? String(e)];
+			}
+			report(CASE_NAMES[key], t, problems);
+		}
+	} catch (e) {
+		log(`ERROR ${mode} mode: ${(e as Error).stack ?? e}`);
+		for (const key of cases.filter((k) => (mode === 'queue' ? k !== 'regular' : k === 'regular')))
+			if (!outcomes.some((o) => o.version === runtime.version && o.name === CASE_NAMES[key]))
+				report(CASE_NAMES[key], started, [`set-up failed: ${(e as Error).message.split('\n')[0]}`]);
+	} finally {
+		const t = Date.now();
+		await deployment?.stop();
+		await emulator?.close();
+		log(`${mode} mode stopped (${sec(Date.now() - t)})`);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table and main
+// ---------------------------------------------------------------------------------------------
+
+export function formatTable(list: Row[]): string {
+	const head = ['n8n', 'mode', 'what', 'executions', 'failed', 'stored', 'stored once', 'refreshes (ok / refused)', 'seconds', 'n8n DB status', 'note'];
+	const lines = [
+		`| ${head.join(' | ')} |`,
+		`|${head.map(() => '---').join('|')}|`,
+		...list.map(
+			(r) =>
+				`| ${[
+					r.version,
+					r.mode,
+					r.what,
+					r.executions,
+					r.failed,
+					r.stored,
+					r.storedOnce ?? '-',
+					`${r.refreshOk} / ${r.refreshRefused}`,
+					r.seconds.toFixed(1),
+					r.dbStatus ? Object.entries(r.dbStatus).map(([k, v]) => `${k} ${v}`).join(', ') || '-' : '-',
+					r.note ?? '',
+				].join(' | ')} |`,
+		),
+	];
+	return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+	stopAllOnSignals();
+	const allStarted = Date.now();
+	const watchdog = setTimeout(() => {
+		console.error(`queue suite: over ${RUN_LIMIT_MS / 60_000} minutes, stopping everything`);
+		process.exitCode = 1;
+		stopAll().finally(() => process.exit(1));
+	}, RUN_LIMIT_MS);
+	watchdog.unref();
+	assertBuilt();
+	const versions = loadVersions(process.env.N8N_QUEUE_VERSIONS ?? process.env.N8N_E2E_VERSIONS);
+	const cases = pickCases();
+	console.log(
+		`queue suite (${sizeName} sizes: burst ${SIZE.burst}, sustained ${SIZE.sustained} over ${SIZE.sustainedSeconds}s, dead ${SIZE.dead}; ` +
+			`${WORKERS} workers): ${cases.map((c) => CASE_NAMES[c]).join(', ')} on n8n ${versions.map((v) => v.n8n).join(', ')}`,
+	);
+	const runTag = `r${Date.now().toString(36)}`;
+	for (const v of versions) {
+		const t = Date.now();
+		const runtime = await ensureN8n(v);
+		console.log(`n8n ${v.n8n} ready (${sec(Date.now() - t)})`);
+		if (cases.some((c) => c !== 'regular')) await runMode(runtime, 'queue', cases, runTag);
+		if (cases.includes('regular')) await runMode(runtime, 'regular', cases, runTag);
+	}
+
+	console.log(
+		`\n=== queue suite figures (API latency ${API_LATENCY_MS} ms, token endpoint ${TOKEN_DELAY_MS} ms; ` +
+			`queue mode: ${WORKERS} workers; a shared machine: seconds are noisy) ===\n${formatTable(rows)}`,
+	);
+	if (process.env.N8N_QUEUE_JSON) fs.writeFileSync(process.env.N8N_QUEUE_JSON, JSON.stringify({ size: sizeName, workers: WORKERS, rows, outcomes }, null, 2));
+	const failed = outcomes.filter((o) => !o.pass);
+	console.log('\n=== queue suite summary ===');
+	for (const o of outcomes) {
+		console.log(`[n8n ${o.version}] ${o.pass ? 'PASS' : 'FAIL'}  ${o.name}  (${sec(o.ms)})`);
+		for (const p of o.problems) console.log(`        - ${p.split('\n')[0]}`);
+	}
+	console.log(`queue suite total ${sec(Date.now() - allStarted)}: ${failed.length ? `${failed.length} FAILED` : 'all passed'}`);
+	process.exitCode = failed.length ? 1 : 0;
+}
+
+main().catch(async (err) => {
+	console.error(err);
+	await stopAll();
+	process.exitCode = 1;
+});

@@ -1,0 +1,210 @@
+/**
+ * A running n8n deployment for load tests, with this package installed as a community package in
+ * every n8n process:
+ *
+ * - `queue`: what teams run at scale. Postgres and Redis (test/shared/services, Debian's packages,
+ *   free 127.0.0.1 ports, temp folders), one `n8n start` main (editor, REST, webhooks; it enqueues
+ *   executions) and N `n8n worker` processes (they run them), one encryption key.
+ * - `regular`: one `n8n start` that runs everything itself, on SQLite (n8n's default).
+ *
+ * Credentials and workflows are imported with n8n's CLI before n8n starts, and the workflows are
+ * published (active: their webhooks registered). Every process has its own user folder (its own
+ * task-runner broker port), all of them on one database.
+ *
+ *   const d = await startDeployment({ runtime, mode: 'queue', workers: 2, credentials, workflows, log });
+ *   await fetch(d.webhookUrl('burst'), ...);
+ *   await d.stop();
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { startPostgres, type Postgres } from '../services/postgres';
+import { startProcess, tailLines, type ManagedProcess } from '../services/processes';
+import { freePort } from '../services/ports';
+import { startRedis, type Redis } from '../services/redis';
+import type { N8nRuntime } from './install';
+import { N8nSandbox, assertBuilt } from './n8n';
+import type { WorkflowJson } from './workflow';
+
+type Log = (line: string) => void;
+
+export interface DeploymentOptions {
+	runtime: N8nRuntime;
+	mode: 'queue' | 'regular';
+	/** queue mode: `n8n worker` processes [2] */
+	workers?: number;
+	/** queue mode: each worker's `--concurrency` (executions at once) [n8n's default, 10] */
+	workerConcurrency?: number;
+	/** plain `data`, as `n8n import:credentials` takes it */
+	credentials: Array<{ id: string; name: string; type: string; data: object }>;
+	/** imported and published; each needs an id */
+	workflows: WorkflowJson[];
+	/** more environment for every n8n process */
+	env?: NodeJS.ProcessEnv;
+	/** n8n's output lines matching this are logged (default: errors and warnings only) */
+	echo?: RegExp;
+	log?: Log;
+}
+
+export interface Deployment {
+	mode: 'queue' | 'regular';
+	version: string;
+	baseUrl: string;
+	/** a production webhook's URL */
+	webhookUrl(webhookPath: string): string;
+	main: ManagedProcess;
+	workers: ManagedProcess[];
+	postgres?: Postgres;
+	redis?: Redis;
+	/** the processes to measure: n8n main, workers, postgres, redis */
+	processes(): Array<{ name: string; pid: number }>;
+	/** queue mode: executions of a workflow by status, from Postgres */
+	executionsByStatus(workflowId: string): Promise<Record<string, number>>;
+	/** n8n's output of every process (the last lines of each) */
+	output(lines?: number): string;
+	/** workers, main, Redis, Postgres; temp folders removed; idempotent */
+	stop(): Promise<void>;
+}
+
+const READY_MAIN = /Editor is now accessible via/;
+const READY_WORKER = /n8n worker is now ready/;
+
+export async function startDeployment(opts: DeploymentOptions): Promise<Deployment> {
+	const log = opts.log ?? ((l: string) => console.log(l));
+	assertBuilt();
+	const { runtime, mode } = opts;
+	const workerCount = mode === 'queue' ? (opts.workers ?? 2) : 0;
+	const sandboxes: N8nSandbox[] = [];
+	const workers: ManagedProcess[] = [];
+	let main: ManagedProcess | undefined;
+	let postgres: Postgres | undefined;
+	let redis: Redis | undefined;
+
+	let stopping: Promise<void> | undefined;
+	const stop = () =>
+		(stopping ??= (async () => {
+			// workers first (they finish or drop their jobs), then the main, then what they used
+			await Promise.all(workers.map((w) => w.stop()));
+			await main?.stop();
+			await redis?.stop();
+			await postgres?.stop();
+			for (const s of sandboxes) s.dispose();
+		})());
+
+	try {
+		if (mode === 'queue') {
+			[postgres, redis] = await Promise.all([startPostgres({ log }), startRedis({ log })]);
+		}
+		const common: NodeJS.ProcessEnv = {
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
+			QUEUE_WORKER_TIMEOUT: '5',
+			N8N_HIDE_USAGE_PAGE: 'true',
+			...(mode === 'queue' ? { EXECUTIONS_MODE: 'queue', ...postgres!.n8nEnv(), ...redis!.n8nEnv() } : { EXECUTIONS_MODE: 'regular' }),
+			...opts.env,
+		};
+		const sandbox = (role: string) => {
+			const s = new N8nSandbox(runtime, { extraEnv: common });
+			sandboxes.push(s);
+			fs.writeFileSync(path.join(s.userFolder, 'role.txt'), role);
+			return s;
+		};
+		const mainBox = sandbox('main');
+
+		let t = Date.now();
+		await mainBox.importCredentials(opts.credentials);
+		await mainBox.importWorkflows(opts.workflows.map((w) => ({ ...w, active: false })));
+		for (const wf of opts.workflows) {
+			if (!wf.id) throw new Error(`workflow "${wf.name}" has no id`);
+			const r = await mainBox.cli(['publish:workflow', `--id=${wf.id}`]);
+			if (r.code !== 0) throw new Error(`n8n publish:workflow --id=${wf.id} failed:\n${tailLines(r.stdout + r.stderr, 20)}`);
+		}
+		log(
+			`imported ${opts.credentials.length} credential(s) and ${opts.workflows.length} workflow(s), published (${sec(Date.now() - t)})`,
+		);
+
+		const port = await freePort();
+		const baseUrl = `http://127.0.0.1:${port}`;
+		const echo = opts.echo ?? /\b(error|warn)/i;
+		const spawnN8n = async (box: N8nSandbox, name: string, args: string[], extra: NodeJS.ProcessEnv) =>
+			startProcess({
+				name,
+				command: runtime.nodeBin,
+				args: [runtime.n8nBin, ...args],
+				cwd: box.userFolder,
+				env: await box.env(extra),
+				killAfterMs: 15_000,
+				onLine: (line) => {
+					if (echo.test(line)) log(`  ${name}: ${line.slice(0, 300)}`);
+				},
+			});
+
+		t = Date.now();
+		main = await spawnN8n(mainBox, 'main', ['start'], {
+			N8N_PORT: String(port),
+			N8N_HOST: '127.0.0.1',
+			N8N_PROTOCOL: 'http',
+			WEBHOOK_URL: `${baseUrl}/`,
+			N8N_EDITOR_BASE_URL: `${baseUrl}/`,
+			N8N_SECURE_COOKIE: 'false',
+		});
+		await main.waitForOutput(READY_MAIN, 240_000);
+		log(`n8n ${runtime.version} main (${mode} mode) ready on ${baseUrl} (${sec(Date.now() - t)})`);
+
+		if (workerCount) {
+			t = Date.now();
+			const concurrency = opts.workerConcurrency ? [`--concurrency=${opts.workerConcurrency}`] : [];
+			for (let i = 1; i <= workerCount; i++) {
+				const box = sandbox(`worker-${i}`);
+				workers.push(
+					await spawnN8n(box, `worker-${i}`, ['worker', ...concurrency], {
+						QUEUE_HEALTH_CHECK_ACTIVE: 'false',
+						QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
+						N8N_PORT: String(await freePort()),
+					}),
+				);
+			}
+			await Promise.all(workers.map((w) => w.waitForOutput(READY_WORKER, 240_000)));
+			log(
+				`${workerCount} worker(s) ready (${sec(Date.now() - t)}; concurrency ${opts.workerConcurrency ?? 'default (10)'} each)`,
+			);
+		}
+
+		const m = main;
+		return {
+			mode,
+			version: runtime.version,
+			baseUrl,
+			webhookUrl: (webhookPath) => `${baseUrl}/webhook/${webhookPath}`,
+			main: m,
+			workers,
+			postgres,
+			redis,
+			processes: () => [
+				{ name: 'main', pid: m.pid },
+				...workers.map((w) => ({ name: w.name, pid: w.pid })),
+				...(postgres ? [{ name: 'postgres', pid: postgres.process.pid }] : []),
+				...(redis ? [{ name: 'redis', pid: redis.pid }] : []),
+			],
+			executionsByStatus: async (workflowId) => {
+				if (!postgres) throw new Error('executionsByStatus needs queue mode (Postgres)');
+				const rows = await postgres.query(
+					`SELECT status, count(*) FROM execution_entity WHERE "workflowId" = '${workflowId.replace(/'/g, "''")}' GROUP BY status`,
+				);
+				return Object.fromEntries(rows.map(([status, n]) => [status, Number(n)]));
+			},
+			output: (lines = 40) =>
+				[m, ...workers].map((p) => `--- ${p.name} ---\n${tailLines(p.output(), lines)}`).join('\n'),
+			stop,
+		};
+	} catch (e) {
+		const out = [main, ...workers]
+			.filter((p): p is ManagedProcess => !!p)
+			.map((p) => `--- ${p.name} ---\n${tailLines(p.output(), 30)}`)
+			.join('\n');
+		await stop().catch(() => undefined);
+		throw new Error(`${(e as Error).message}${out ? `\n${out}` : ''}`);
+	}
+}
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
