@@ -1,6 +1,7 @@
 /**
  * HyperID emulator: a real HTTP server that plays both the HyperID REST API (user data, user wallets)
- * and the HyperID login host (OpenID discovery, auth, token, userinfo), plus control endpoints
+ * and the HyperID login host as Keycloak runs it (OpenID discovery, auth, token, userinfo, logout,
+ * revocation, introspection), plus control endpoints
  * under /__emulator/ for tests.
  *
  * Written from /work/shared/spec (API.md and seeds/) only. It imports nothing from nodes/ or
