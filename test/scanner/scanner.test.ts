@@ -3,7 +3,7 @@
  * `analyzePackage` on the source (package.json, nodes/, credentials/) and on the `npm pack` tarball
  * (compiled .js and the published package.json). A violation here fails verification, so it fails CI.
  *
- * Needs dist/ (`npm test` builds first; alone: `npm run build && npx jest test/scanner`).
+ * Needs dist/ (`npm test` builds first; alone: `npm run test:scanner`).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
