@@ -152,7 +152,8 @@ export async function runWorkflowFile(
 }
 
 /** Plain-text table of each node's output items (for `npm run demo` and failing-test reports). */
-export function formatRun(result: WorkflowRunResult, opts: { maxWidth?: number } = {}): string {
+/** `failureExpected`: why this workflow is meant to fail (the failure is then printed as intended, not as ✗). */
+export function formatRun(result: WorkflowRunResult, opts: { maxWidth?: number; failureExpected?: string } = {}): string {
 	const maxWidth = opts.maxWidth ?? 60;
 	const out: string[] = [];
 	for (const [node, runs] of Object.entries(result.nodes)) {
@@ -171,7 +172,13 @@ export function formatRun(result: WorkflowRunResult, opts: { maxWidth?: number }
 			}
 		}
 	}
-	if (!result.ok && result.error) out.push(`✗ execution failed: ${result.error.message ?? ''}`);
+	if (!result.ok && result.error) {
+		out.push(
+			opts.failureExpected
+				? `■ the execution stopped here, as designed (${opts.failureExpected}): ${result.error.message ?? ''}`
+				: `✗ execution failed: ${result.error.message ?? ''}`,
+		);
+	}
 	return out.join('\n');
 }
 
