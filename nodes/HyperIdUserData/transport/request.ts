@@ -256,7 +256,8 @@ export class HyperIdSession {
 		const response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, {
 			method: 'POST',
 			url,
-			// n8n drops an empty object body; HyperID wants a JSON object on every call (list-get, /user-wallets/get).
+			// n8n sends no body at all for an empty object. HyperID takes that as {} too (its SDKs send none),
+			// but an explicit JSON object is what its REST reference documents: send "{}".
 			body: Object.keys(body).length > 0 ? body : '{}',
 			json: true,
 			headers: { 'Content-Type': 'application/json' },
