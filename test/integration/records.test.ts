@@ -260,6 +260,12 @@ describe('Get Many', () => {
 		}
 	});
 
+	test('a Limit that is not a number is refused before sending', async () => {
+		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'getAll', { returnAll: false, limit: '={{ $json.n }}', options: {} }), [{ n: 'ten' }]);
+		expect(errorOf(r).message).toBe('Limit must be a number of at least 1 (item 0)');
+		expect(apiRequests(r)).toHaveLength(0);
+	});
+
 	test('a stored value that is not JSON, in JSON format: the item fails naming the key', async () => {
 		await seed(BY_USER_ID, { plain: 'not json' });
 		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'getAll', { returnAll: true, options: { valueFormat: 'json' } }), [{}], true);

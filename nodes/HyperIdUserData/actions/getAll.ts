@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { endpointFor } from './families';
 import { mergeIntoInput, readValues } from './get';
-import { parseStoredValue, readTarget } from './parameters';
+import { inputError, parseStoredValue, readTarget } from './parameters';
 import type { Prepare } from './types';
 
 /** Keys per read request; a server with a lower cap makes readValues split further. */
@@ -20,6 +20,14 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const returnAll = settings.parameters.get('returnAll', itemIndex, false) as boolean;
 	const limit = returnAll ? Infinity : Number(settings.parameters.get('limit', itemIndex, 50));
+	if (!(limit >= 1)) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`Limit must be a number of at least 1 (item ${itemIndex})`,
+			'Set Limit to how many values to return, or turn on Return All.',
+		);
+	}
 	const listEndpoint = endpointFor(family, 'listKeys');
 	const getEndpoint = endpointFor(family, 'get');
 	return {
