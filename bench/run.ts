@@ -23,6 +23,17 @@
  *   --plain-max-seconds=20  time bound of one plain-client loop (its rate is reported)
  *   --case-timeout=600      seconds before a case's process is killed
  *   --no-readme             do not rewrite the table in bench/README.md
+ *
+ * Queue mode (bench/queue.ts; part of the full run, after the rest):
+ *   --queue                 only the queue-mode case: webhook executions through 1, then 2 workers
+ *   --no-queue              the full run without it
+ *   --queue-executions=200 --queue-items=50   executions sent at once, set items per execution
+ *                           (--quick: 40 x 50)
+ *   --queue-workers=1,2     worker counts, one run each (workers added to the same deployment)
+ *   --queue-latency=20      emulator latency per user-data request, ms
+ *   --queue-expire-every=2500  tokens expire every N user-data requests (refreshes under load)
+ *   --queue-concurrency=K   each worker's --concurrency [n8n's default, 10]
+ *   --queue-version=2.8.4   the n8n version (from test/shared/n8n/versions.json)
  */
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +46,7 @@ import { BENCH_DIR, REPO_ROOT, RESULTS_DIR, fmt, fmtRatio, median } from './lib/
 import { DEMO, demoToken, seed, startBenchEmulator, type BenchEmulator } from './lib/emulator';
 import { N8N_VERSION, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } from './lib/n8n';
 import { FULL_SIZES, QUICK_SIZES, withOptions, workloads, type Sizes, type Workload, type WorkloadId } from './lib/workloads';
+import { queueReadmeSection, replaceQueueSection, runQueueBench, type QueueBenchOptions } from './queue';
 import type { HarnessJob, PlainJob, WorkerResult } from './worker';
 
 type PathId = 'a' | 'a1' | 'f' | 'b' | 'c1' | 'c10' | 'c0';
@@ -102,6 +114,17 @@ function parseFlags(argv: string[]) {
 		plainMaxSeconds: num('plain-max-seconds', 20),
 		caseTimeoutMs: num('case-timeout', 600) * 1000,
 		writeReadme: !flags.has('no-readme'),
+		queueOnly: flags.has('queue'),
+		noQueue: flags.has('no-queue'),
+		queue: {
+			version: flags.get('queue-version') ?? N8N_VERSION,
+			executions: num('queue-executions', quick ? 40 : 200),
+			items: num('queue-items', 50),
+			latencyMs: num('queue-latency', 20),
+			expireEvery: num('queue-expire-every', 2500),
+			workers: (flags.get('queue-workers') ?? '1,2').split(',').map(Number).filter((n) => n >= 1),
+			workerConcurrency: flags.has('queue-concurrency') ? num('queue-concurrency', 10) : undefined,
+		} satisfies QueueBenchOptions,
 	};
 }
 type Flags = ReturnType<typeof parseFlags>;
@@ -561,8 +584,35 @@ function machine() {
 	};
 }
 
+/** The queue-mode case (bench/queue.ts): printed, kept in bench/results, its own section of bench/README.md. */
+async function queueBench(flags: Flags): Promise<boolean> {
+	const started = Date.now();
+	const r = await runQueueBench(flags.queue);
+	const m = machine();
+	const machineLine =
+		`${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; load average at start ${m.loadAvgAtStart.join(' / ')} ` +
+		'(shared machine: other jobs ran too)';
+	console.log(`\nQueue mode:\n${r.text}\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+	fs.mkdirSync(RESULTS_DIR, { recursive: true });
+	const at = new Date().toISOString();
+	fs.writeFileSync(path.join(RESULTS_DIR, `queue-${at.replace(/[:.]/g, '-')}.json`), JSON.stringify({ at, machine: m, ...r }, null, 2));
+	if (flags.writeReadme) {
+		const command = `npm run bench -- ${process.argv.slice(2).join(' ') || '(full run)'}`.trim();
+		const file = path.join(BENCH_DIR, 'README.md');
+		fs.writeFileSync(file, replaceQueueSection(fs.readFileSync(file, 'utf8'), queueReadmeSection(r, command, machineLine)));
+		console.log('queue table: bench/README.md');
+	}
+	const bad = r.runs.filter((x) => x.failed > 0 || x.stored !== x.items);
+	for (const x of bad) console.log(`queue bench, ${x.workers} worker(s): ${x.failed} executions failed, ${x.stored} of ${x.items} items stored`);
+	return bad.length === 0;
+}
+
 async function main(): Promise<void> {
 	const flags = parseFlags(process.argv.slice(2));
+	if (flags.queueOnly) {
+		if (!(await queueBench(flags))) process.exitCode = 1;
+		return;
+	}
 	const started = Date.now();
 	const wl = workloads(flags.sizes);
 	console.log(
@@ -701,6 +751,7 @@ async function main(): Promise<void> {
 			console.log(`${failed.length} case(s) failed (see above)`);
 			process.exitCode = 1;
 		}
+		if (!flags.noQueue && !(await queueBench(flags))) process.exitCode = 1;
 	} finally {
 		ctx.n8n?.dispose();
 		await emu.close();

@@ -60,6 +60,8 @@ export interface Deployment {
 	processes(): Array<{ name: string; pid: number }>;
 	/** queue mode: executions of a workflow by status, from Postgres */
 	executionsByStatus(workflowId: string): Promise<Record<string, number>>;
+	/** queue mode: start one more `n8n worker`; resolves when it is ready */
+	addWorker(): Promise<ManagedProcess>;
 	/** n8n's output of every process (the last lines of each) */
 	output(lines?: number): string;
 	/** workers, main, Redis, Postgres; temp folders removed; idempotent */
@@ -125,7 +127,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 
 		const port = await freePort();
 		const baseUrl = `http://127.0.0.1:${port}`;
-		const echo = opts.echo ?? /\b(error|warn)/i;
+		const echo = opts.echo ?? /\b(error|warn(ing)?)\b/i;
 		const spawnN8n = async (box: N8nSandbox, name: string, args: string[], extra: NodeJS.ProcessEnv) =>
 			startProcess({
 				name,
@@ -135,7 +137,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 				env: await box.env(extra),
 				killAfterMs: 15_000,
 				onLine: (line) => {
-					if (echo.test(line)) log(`  ${name}: ${line.slice(0, 300)}`);
+					if (echo.test(line) && !line.includes('--trace-warnings')) log(`  ${name}: ${line.slice(0, 300)}`);
 				},
 			});
 
@@ -151,19 +153,20 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 		await main.waitForOutput(READY_MAIN, 240_000);
 		log(`n8n ${runtime.version} main (${mode} mode) ready on ${baseUrl} (${sec(Date.now() - t)})`);
 
+		const concurrency = opts.workerConcurrency ? [`--concurrency=${opts.workerConcurrency}`] : [];
+		const spawnWorker = async () => {
+			const name = `worker-${workers.length + 1}`;
+			const worker = await spawnN8n(sandbox(name), name, ['worker', ...concurrency], {
+				QUEUE_HEALTH_CHECK_ACTIVE: 'false',
+				QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
+				N8N_PORT: String(await freePort()),
+			});
+			workers.push(worker);
+			return worker;
+		};
 		if (workerCount) {
 			t = Date.now();
-			const concurrency = opts.workerConcurrency ? [`--concurrency=${opts.workerConcurrency}`] : [];
-			for (let i = 1; i <= workerCount; i++) {
-				const box = sandbox(`worker-${i}`);
-				workers.push(
-					await spawnN8n(box, `worker-${i}`, ['worker', ...concurrency], {
-						QUEUE_HEALTH_CHECK_ACTIVE: 'false',
-						QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
-						N8N_PORT: String(await freePort()),
-					}),
-				);
-			}
+			for (let i = 1; i <= workerCount; i++) await spawnWorker();
 			await Promise.all(workers.map((w) => w.waitForOutput(READY_WORKER, 240_000)));
 			log(
 				`${workerCount} worker(s) ready (${sec(Date.now() - t)}; concurrency ${opts.workerConcurrency ?? 'default (10)'} each)`,
@@ -186,6 +189,14 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 				...(postgres ? [{ name: 'postgres', pid: postgres.process.pid }] : []),
 				...(redis ? [{ name: 'redis', pid: redis.pid }] : []),
 			],
+			addWorker: async () => {
+				if (mode !== 'queue') throw new Error('addWorker needs queue mode');
+				const started = Date.now();
+				const worker = await spawnWorker();
+				await worker.waitForOutput(READY_WORKER, 240_000);
+				log(`${worker.name} ready (${sec(Date.now() - started)})`);
+				return worker;
+			},
 			executionsByStatus: async (workflowId) => {
 				if (!postgres) throw new Error('executionsByStatus needs queue mode (Postgres)');
 				const rows = await postgres.query(

@@ -223,6 +223,8 @@ interface ProcStat {
 	ppid: number;
 	/** utime + stime + cutime + cstime, in seconds */
 	cpuSeconds: number;
+	/** utime + stime, in seconds */
+	ownCpuSeconds: number;
 }
 
 function readStat(pid: number): ProcStat | undefined {
@@ -235,7 +237,12 @@ function readStat(pid: number): ProcStat | undefined {
 	// the command name (field 2) may contain spaces: the fields after it start after the last ')'
 	const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
 	const num = (i: number) => Number(fields[i - 3]);
-	return { pid, ppid: num(4), cpuSeconds: (num(14) + num(15) + num(16) + num(17)) / CLOCK_TICKS };
+	return {
+		pid,
+		ppid: num(4),
+		cpuSeconds: (num(14) + num(15) + num(16) + num(17)) / CLOCK_TICKS,
+		ownCpuSeconds: (num(14) + num(15)) / CLOCK_TICKS,
+	};
 }
 
 /** ppid -> child pids, of every live process. */
@@ -294,13 +301,15 @@ export interface TreeUsage {
 	processes: number;
 }
 
-export function treeUsage(rootPid: number, children = childrenMap()): TreeUsage | undefined {
-	const pids = processTree(rootPid, children);
+export function treeUsage(rootPid: number, children = childrenMap(), alone = false): TreeUsage | undefined {
+	const pids = alone ? (fs.existsSync(`/proc/${rootPid}`) ? [rootPid] : []) : processTree(rootPid, children);
 	if (!pids.length) return undefined;
 	let cpu = 0;
 	let pss = 0;
 	for (const pid of pids) {
-		cpu += readStat(pid)?.cpuSeconds ?? 0;
+		const st = readStat(pid);
+		// alone: its own CPU, not its reaped children's (for the test process itself, whose children are measured apart)
+		cpu += (alone ? st?.ownCpuSeconds : st?.cpuSeconds) ?? 0;
 		pss += pssMiB(pid) ?? 0;
 	}
 	return {
@@ -326,14 +335,14 @@ export interface UsageSample {
  * Samples the trees of several processes every `everyMs` between start and stop: CPU used in that
  * window, peak memory. The last sample is taken at stop(), while the processes still run.
  */
-export function sampleUsage(roots: Array<{ name: string; pid: number }>, everyMs = 500) {
+export function sampleUsage(roots: Array<{ name: string; pid: number; /** this process only, not its descendants */ alone?: boolean }>, everyMs = 500) {
 	const first = new Map<string, number>();
 	const last = new Map<string, TreeUsage>();
 	const peakPss = new Map<string, number>();
 	const read = () => {
 		const children = childrenMap();
 		for (const r of roots) {
-			const u = treeUsage(r.pid, children);
+			const u = treeUsage(r.pid, children, r.alone);
 			if (!u) continue;
 			if (!first.has(r.name)) first.set(r.name, u.cpuSeconds);
 			last.set(r.name, u);
