@@ -137,7 +137,9 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 				env: await box.env(extra),
 				killAfterMs: 15_000,
 				onLine: (line) => {
-					if (echo.test(line) && !line.includes('--trace-warnings')) log(`  ${name}: ${line.slice(0, 300)}`);
+					// not echoed by default: stack frames, and n8n 2.41 failing to reach api.n8n.io (no internet here)
+					if (!opts.echo && (/^\s+at |--trace-warnings|api\.n8n\.io|A system task run failed/.test(line))) return;
+					if (echo.test(line)) log(`  ${name}: ${line.slice(0, 300)}`);
 				},
 			});
 
@@ -151,7 +153,9 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 			N8N_SECURE_COOKIE: 'false',
 		});
 		await main.waitForOutput(READY_MAIN, 240_000);
-		log(`n8n ${runtime.version} main (${mode} mode) ready on ${baseUrl} (${sec(Date.now() - t)})`);
+		// n8n 2.41 activates published workflows in the background after "Editor is now accessible"
+		await waitForWebhooks(baseUrl, opts.workflows, main, 120_000);
+		log(`n8n ${runtime.version} main (${mode} mode) ready on ${baseUrl}, webhooks registered (${sec(Date.now() - t)})`);
 
 		const concurrency = opts.workerConcurrency ? [`--concurrency=${opts.workerConcurrency}`] : [];
 		const spawnWorker = async () => {
@@ -219,3 +223,29 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/**
+ * Until every production webhook of the workflows answers: a GET to a path registered for another
+ * method gets n8n's "not registered for GET requests. Did you mean to make a POST request?"; a path
+ * not registered yet gets "The requested webhook ... is not registered".
+ */
+async function waitForWebhooks(baseUrl: string, workflows: WorkflowJson[], main: ManagedProcess, timeoutMs: number): Promise<void> {
+	const hooks = workflows.flatMap((wf) =>
+		wf.nodes
+			.filter((n) => n.type === 'n8n-nodes-base.webhook' && typeof n.parameters?.path === 'string')
+			.map((n) => ({ path: n.parameters!.path as string, method: String(n.parameters!.httpMethod ?? 'GET').toUpperCase() })),
+	);
+	const until = Date.now() + timeoutMs;
+	for (const hook of hooks) {
+		const probe = hook.method === 'GET' ? 'DELETE' : 'GET';
+		for (;;) {
+			if (main.hasExited()) throw new Error('n8n exited while activating workflows');
+			const text = await fetch(`${baseUrl}/webhook/${hook.path}`, { method: probe, signal: AbortSignal.timeout(10_000) })
+				.then((r) => r.text())
+				.catch(() => '');
+			if (text.includes(`Did you mean to make a ${hook.method}`)) break;
+			if (Date.now() > until) throw new Error(`the webhook ${hook.method} ${hook.path} was not registered within ${timeoutMs / 1000}s: ${text.slice(0, 200)}`);
+			await new Promise((r) => setTimeout(r, 500));
+		}
+	}
+}
