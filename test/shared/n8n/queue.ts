@@ -116,10 +116,23 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 		let t = Date.now();
 		await mainBox.importCredentials(opts.credentials);
 		await mainBox.importWorkflows(opts.workflows.map((w) => ({ ...w, active: false })));
-		for (const wf of opts.workflows) {
-			if (!wf.id) throw new Error(`workflow "${wf.name}" has no id`);
-			const r = await mainBox.cli(['publish:workflow', `--id=${wf.id}`]);
-			if (r.code !== 0) throw new Error(`n8n publish:workflow --id=${wf.id} failed:\n${tailLines(r.stdout + r.stderr, 20)}`);
+		const ids = opts.workflows.map((wf) => {
+			if (!wf.id || !/^\w+$/.test(wf.id)) throw new Error(`workflow "${wf.name}" needs an id of letters and digits`);
+			return wf.id;
+		});
+		// publish: on Postgres one statement, what `n8n publish:workflow` does (active, activeVersionId =
+		// the imported version, which must be in the history); on SQLite the CLI, one start per workflow
+		const published = postgres
+			? await postgres.query(
+					`UPDATE workflow_entity w SET active = true, "activeVersionId" = w."versionId" ` +
+						`WHERE w.id IN (${ids.map((id) => `'${id}'`).join(', ')}) ` +
+						`AND EXISTS (SELECT 1 FROM workflow_history h WHERE h."workflowId" = w.id AND h."versionId" = w."versionId") RETURNING w.id`,
+				)
+			: [];
+		for (const id of ids) {
+			if (published.some(([p]) => p === id)) continue;
+			const r = await mainBox.cli(['publish:workflow', `--id=${id}`]);
+			if (r.code !== 0) throw new Error(`n8n publish:workflow --id=${id} failed:\n${tailLines(r.stdout + r.stderr, 20)}`);
 		}
 		log(
 			`imported ${opts.credentials.length} credential(s) and ${opts.workflows.length} workflow(s), published (${sec(Date.now() - t)})`,
@@ -138,7 +151,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 				killAfterMs: 15_000,
 				onLine: (line) => {
 					// not echoed by default: stack frames, and n8n 2.41 failing to reach api.n8n.io (no internet here)
-					if (!opts.echo && (/^\s+at |--trace-warnings|api\.n8n\.io|A system task run failed/.test(line))) return;
+					if (!opts.echo && (/^\s+at |--trace-(warnings|deprecation)|api\.n8n\.io|A system task run failed/.test(line))) return;
 					if (echo.test(line)) log(`  ${name}: ${line.slice(0, 300)}`);
 				},
 			});
