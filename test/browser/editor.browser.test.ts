@@ -48,7 +48,7 @@ const RESOURCES = [
 ] as const;
 type Resource = (typeof RESOURCES)[number];
 
-const FAMILY_OPERATIONS = ['Delete', 'Get', 'List Keys', 'List Shared Keys', 'Set'];
+const FAMILY_OPERATIONS = ['Delete', 'Delete All', 'Get', 'Get Many', 'List Keys', 'List Shared Keys', 'Set'];
 const OPERATIONS: Record<Resource, string[]> = {
 	'User Data': ['Get', 'Set'],
 	'User Data by Email': FAMILY_OPERATIONS,
@@ -73,18 +73,22 @@ function expectedFields(resource: Resource, operation: string): string[] {
 		Delete: ['Keys'],
 		'List Keys': [],
 		'List Shared Keys': ['Return All', 'Limit'],
-		// Access Scope only where HyperID takes one: the by-* families, not plain user data
-		Set: resource === 'User Data' ? ['Key', 'Value'] : ['Key', 'Value', 'Access Scope'],
-		'Get Many': [],
+		// Data Mode "Single Key" (the default) shows Key and Value; Access Scope only where HyperID
+		// takes one: the by-* families, not plain user data
+		Set: resource === 'User Data' ? ['Data Mode', 'Key', 'Value'] : ['Data Mode', 'Key', 'Value', 'Access Scope'],
+		// the user's wallets, or (on a storage family) every value with Return All / Limit
+		'Get Many': resource === 'Wallet' ? [] : ['Return All', 'Limit'],
+		'Delete All': [],
 	};
 	return ['Resource', 'Operation', ...target, ...byOperation[operation], 'Options'];
 }
 
-/** The choices under "Add option" for an operation. */
-function expectedOptions(operation: string): string[] {
+/** The choices under "Add option" for an operation (Output Field only once Values Output asks for it). */
+function expectedOptions(resource: Resource, operation: string): string[] {
 	const common = ['Concurrency', 'Retries', 'Retry Delay (Ms)', 'Simplify', 'Timeout (Ms)'];
 	const extra: Record<string, string[]> = {
 		Get: ['Batch Reads', 'Value Format', 'Values Output'],
+		'Get Many': resource === 'Wallet' ? [] : ['Value Format', 'Values Output'],
 		Set: ['Value Format'],
 		'List Keys': ['Keys Output'],
 		'List Shared Keys': ['Page Size'],
@@ -201,8 +205,8 @@ test('the node panel finds "HyperID User Data" and lists its actions', async () 
 			.locator(`${sel.nodeCreator} ${sel.nodeCreatorItem}`)
 			.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.trim()));
 		for (const group of RESOURCES) expect(texts.map((t) => t.toUpperCase())).toContain(`${group} ACTIONS`.toUpperCase());
-		// 2 + 4 x 5 + 1 actions
-		expect(await page.locator(sel.nodeCreator).innerText()).toMatch(/Actions \(23\)/);
+		// 2 + 4 x 7 + 1 actions
+		expect(await page.locator(sel.nodeCreator).innerText()).toMatch(/Actions \(31\)/);
 		await shot(page, 'node-actions.png');
 
 		await pickAction('User Data', 'Set a value');
@@ -224,7 +228,7 @@ test('every resource and operation shows the right fields and options', async ()
 			const operations = await optionsOf(page, panel, 'operation');
 			expect({ resource, operations }).toEqual({ resource, operations: [...OPERATIONS[resource], N8N_EXTRA_OPERATION] });
 			for (const operation of OPERATIONS[resource]) {
-				await choose(page, panel, 'operation', operation);
+				await chooseParam('operation', operation);
 				await expect(panel.locator(`${sel.param('operation')} input`).inputValue()).resolves.toBe(operation);
 				const fields = await fieldLabels(page);
 				expect({ resource, operation, fields }).toEqual({
@@ -235,11 +239,11 @@ test('every resource and operation shows the right fields and options', async ()
 				await panel.locator('[data-test-id="collection-parameter-add"]').click();
 				const options = (await visibleOptions(page)).sort();
 				await closeDropdown(page);
-				expect({ resource, operation, options }).toEqual({ resource, operation, options: expectedOptions(operation) });
+				expect({ resource, operation, options }).toEqual({ resource, operation, options: expectedOptions(resource, operation) });
 				seen.push(`${resource} / ${operation}`);
 			}
 		}
-		expect(seen).toHaveLength(23);
+		expect(seen).toHaveLength(31);
 	});
 });
 
@@ -253,6 +257,98 @@ test('List Shared Keys: Return All hides Limit', async () => {
 		await panel.locator(`${sel.param('returnAll')} .el-switch, ${sel.param('returnAll')} [role="switch"]`).first().click();
 		await eventually(() => fieldLabels(page), (f) => expect(f).not.toContain('Limit'), 5_000);
 		expect(await fieldLabels(page)).toContain('Return All');
+	});
+});
+
+/**
+ * Choose an option of a node parameter; once more if the dropdown did not close after the click
+ * (seen right after a resource change on a loaded machine), then check the field shows it.
+ */
+async function chooseParam(param: string, name: string): Promise<void> {
+	const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+	try {
+		await choose(page, panel, param, name);
+	} catch {
+		await closeDropdown(page).catch(() => undefined);
+		if ((await panel.locator(`${sel.param(param)} input`).first().inputValue()) !== name) await choose(page, panel, param, name);
+	}
+	await expect(panel.locator(`${sel.param(param)} input`).first().inputValue()).resolves.toBe(name);
+}
+
+/** Add an option from the Options collection's "Add option" list. */
+async function addOption(name: string): Promise<void> {
+	const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+	await panel.locator('[data-test-id="collection-parameter-add"]').click();
+	await clickOption(page, name);
+}
+
+/** The option names still offered under "Add option". */
+async function offeredOptions(): Promise<string[]> {
+	const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+	await panel.locator('[data-test-id="collection-parameter-add"]').click();
+	const options = await visibleOptions(page);
+	await closeDropdown(page);
+	return options;
+}
+
+test('Set: Data Mode Define Below shows Fields to Set; Auto-Map Input Fields offers Fields to Skip', async () => {
+	await step('data-mode', async () => {
+		// a fresh node: no options added by earlier tests
+		await addNodeToNewWorkflow();
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await chooseParam('resource', 'User Data by User ID');
+		await chooseParam('operation', 'Set');
+		expect(await optionsOf(page, panel, 'dataMode')).toEqual(['Auto-Map Input Fields', 'Define Below', 'Single Key']);
+		await expect(panel.locator(`${sel.param('dataMode')} input`).inputValue()).resolves.toBe('Single Key');
+
+		await chooseParam('dataMode', 'Define Below');
+		await eventually(() => fieldLabels(page), (f) =>
+			expect(f).toEqual(['Resource', 'Operation', 'Data Mode', 'Fields to Set', 'Access Scope', 'Options']),
+		);
+		await panel.getByRole('button', { name: 'Add Field' }).click();
+		await panel.locator(`${sel.param('key')} input`).last().waitFor();
+		await panel.locator(`${sel.param('key')} input`).last().fill('plan');
+		await panel.locator(`${sel.param('value')} input, ${sel.param('value')} textarea`).last().fill('pro');
+		await page.waitForTimeout(300);
+		await shot(page, 'node-set-define-below.png');
+		expect(await offeredOptions()).not.toContain('Fields to Skip');
+
+		await chooseParam('dataMode', 'Auto-Map Input Fields');
+		await eventually(() => fieldLabels(page), (f) => expect(f).toEqual(['Resource', 'Operation', 'Data Mode', 'Access Scope', 'Options']));
+		expect(await offeredOptions()).toContain('Fields to Skip');
+		await addOption('Fields to Skip');
+		await panel.locator(`${sel.param('fieldsToSkip')} input`).fill('internalId');
+	});
+});
+
+test('Get and Get Many: Values Output Merge Into Input Item adds Output Field (hyperid); Batch Reads is on for a new node', async () => {
+	await step('merge-into-input', async () => {
+		await addNodeToNewWorkflow();
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await chooseParam('resource', 'User Data by Email');
+		await chooseParam('operation', 'Get');
+		// node version 1.1: Batch Reads, once added, shows its default: on
+		await addOption('Batch Reads');
+		const batch = panel.locator(`${sel.param('batchReads')} .el-switch, ${sel.param('batchReads')} [role="switch"]`).first();
+		await batch.waitFor();
+		expect(await batch.evaluate((el) => el.classList.contains('is-checked') || el.getAttribute('aria-checked') === 'true')).toBe(true);
+
+		for (const operation of ['Get', 'Get Many']) {
+			await chooseParam('operation', operation);
+			if (!(await panel.locator(sel.param('getOutput')).isVisible())) await addOption('Values Output');
+			expect(await optionsOf(page, panel, 'getOutput')).toEqual(['Merge Into Input Item', 'One Item per Value', 'One Item with All Values']);
+			if (operation === 'Get') expect(await offeredOptions()).not.toContain('Output Field');
+			await chooseParam('getOutput', 'Merge Into Input Item');
+			// (added once, it stays in the options while hidden)
+			if (!(await panel.locator(sel.param('outputField')).isVisible())) {
+				await eventually(offeredOptions, (options) => expect(options).toContain('Output Field'));
+				await addOption('Output Field');
+			}
+			await expect(panel.locator(`${sel.param('outputField')} input`).inputValue()).resolves.toBe('hyperid');
+			await chooseParam('getOutput', 'One Item per Value');
+		}
+		await page.waitForTimeout(300);
+		await shot(page, 'node-get-many-merge.png');
 	});
 });
 

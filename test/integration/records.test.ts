@@ -391,9 +391,10 @@ describe('Batch Reads: on by default from node version 1.1', () => {
 	test('version 1, turned on: one combined read', async () => {
 		expect(await reads(1, { batchReads: true })).toBe(1);
 	});
-	test('the node offers versions 1 and 1.1; new nodes get 1.1', () => {
+	test('the node offers versions 1 and 1.1; new nodes get the last one, 1.1', () => {
 		const { description } = new HyperIdUserData();
 		expect(description.version).toEqual([1, 1.1]);
-		expect(description.defaultVersion).toBe(1.1);
+		// the editor takes the last version when there is no defaultVersion (n8n then also keeps its Custom API Call option)
+		expect(description.defaultVersion).toBeUndefined();
 	});
 });

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { WALLET_RESOURCE } from './families';
 import { description as getDescription } from './get';
 import { description as listSharedKeysDescription } from './listSharedKeys';
 import { DEFAULT_CONCURRENCY } from './router';
@@ -197,7 +198,7 @@ const options: INodeProperties = {
 			type: 'string',
 			default: 'hyperid',
 			description: 'Field of the input item that receives the values',
-			displayOptions: { show: { '/operation': ['get', 'getAll'], getOutput: ['mergeIntoInput'] } },
+			displayOptions: { show: { '/operation': ['get', 'getAll'], getOutput: ['mergeIntoInput'] }, hide: { '/resource': [WALLET_RESOURCE] } },
 		},
 		{
 			displayName: 'Page Size',
@@ -254,7 +255,7 @@ const options: INodeProperties = {
 				{ name: 'String', value: 'string', description: 'Values are stored and read as plain text' },
 			],
 			default: 'string',
-			displayOptions: { show: { '/operation': ['set', 'get', 'getAll'] } },
+			displayOptions: { show: { '/operation': ['set', 'get', 'getAll'] }, hide: { '/resource': [WALLET_RESOURCE] } },
 		},
 		{
 			displayName: 'Values Output',
@@ -278,7 +279,8 @@ const options: INodeProperties = {
 				},
 			],
 			default: 'perValue',
-			displayOptions: { show: { '/operation': ['get', 'getAll'] } },
+			// Wallet → Get Many lists wallets, not values
+			displayOptions: { show: { '/operation': ['get', 'getAll'] }, hide: { '/resource': [WALLET_RESOURCE] } },
 		},
 	],
 };
