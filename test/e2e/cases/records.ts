@@ -20,10 +20,12 @@ const ORDERS = [
 	{ orderId: 1001, total: 30 },
 	{ orderId: 1002, total: 12 },
 ];
-const SET = '/user-data/by-user-id/set';
-const GET = '/user-data/by-user-id/get';
-const LIST = '/user-data/by-user-id/list-get';
-const DELETE = '/user-data/by-user-id/delete';
+// by identity provider (telegram): a storage target no other example uses, so Get Many and Delete All see only this one's keys
+const SET = '/user-data/by-idp/set';
+const GET = '/user-data/by-idp/get';
+const LIST = '/user-data/by-idp/list-get';
+const DELETE = '/user-data/by-idp/delete';
+const TARGET = { identity_provider: 'telegram' };
 
 export const records: E2ECase = {
 	name: '06 whole records: Set several values per item, Get Many, Merge Into Input Item, Batch Reads by version, Delete All',
@@ -58,27 +60,28 @@ export const records: E2ECase = {
 		assert.deepEqual(
 			at(SET).sort(byBody).map((c) => c.body),
 			[
-				{ value_key: 'name', value_data: '"Ada Lovelace"', access_scope: 0 },
-				{ value_key: 'newsletter', value_data: '{"cadence":"weekly"}', access_scope: 1 },
-				{ value_key: 'onboarded', value_data: 'true', access_scope: 1 },
-				{ value_key: 'plan', value_data: '"pro"', access_scope: 0 },
-				{ value_key: 'settings', value_data: '{"theme":"dark","language":"en"}', access_scope: 0 },
+				{ ...TARGET, value_key: 'name', value_data: '"Ada Lovelace"', access_scope: 0 },
+				{ ...TARGET, value_key: 'newsletter', value_data: '{"cadence":"weekly"}', access_scope: 1 },
+				{ ...TARGET, value_key: 'onboarded', value_data: 'true', access_scope: 1 },
+				{ ...TARGET, value_key: 'plan', value_data: '"pro"', access_scope: 0 },
+				{ ...TARGET, value_key: 'settings', value_data: '{"theme":"dark","language":"en"}', access_scope: 0 },
 			],
 		);
 		assert.deepEqual(
 			at(GET).map((c) => c.body),
 			[
 				// Get Many: the listed keys, private first
-				{ value_keys: ['name', 'plan', 'settings', 'newsletter', 'onboarded'] },
+				{ ...TARGET, value_keys: ['name', 'plan', 'settings', 'newsletter', 'onboarded'] },
 				// version 1.1: both orders in one read
-				{ value_keys: ['plan', 'newsletter'] },
+				{ ...TARGET, value_keys: ['plan', 'newsletter'] },
 				// version 1: one read per order
-				{ value_keys: ['plan', 'newsletter'] },
-				{ value_keys: ['plan', 'newsletter'] },
+				{ ...TARGET, value_keys: ['plan', 'newsletter'] },
+				{ ...TARGET, value_keys: ['plan', 'newsletter'] },
 			],
 		);
 		assert.deepEqual(at(LIST).map((c) => c.result), [0, 0, 1]);
-		assert.deepEqual(at(DELETE).map((c) => [c.body, c.result]), [[{ value_keys: ['name', 'plan', 'settings', 'newsletter', 'onboarded'] }, 0]]);
-		assert.equal(emulator.store().data[DEMO.userId]?.['user-id'], undefined, 'nothing left by user ID');
+		assert.deepEqual(at(DELETE).map((c) => [c.body, c.result]), [[{ ...TARGET, value_keys: ['name', 'plan', 'settings', 'newsletter', 'onboarded'] }, 0]]);
+		assert.deepEqual(at(LIST).map((c) => c.body), [TARGET, TARGET, TARGET]);
+		assert.equal(emulator.store().data[DEMO.userId]?.['idp:telegram'], undefined, 'nothing left under the Telegram identity');
 	},
 };
