@@ -345,10 +345,12 @@ test('Get and Get Many: Values Output Merge Into Input Item adds Output Field (h
 				await addOption('Output Field');
 			}
 			await expect(panel.locator(`${sel.param('outputField')} input`).inputValue()).resolves.toBe('hyperid');
+			if (operation === 'Get Many') {
+				await page.waitForTimeout(300);
+				await shot(page, 'node-get-many-merge.png');
+			}
 			await chooseParam('getOutput', 'One Item per Value');
 		}
-		await page.waitForTimeout(300);
-		await shot(page, 'node-get-many-merge.png');
 	});
 });
 
