@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { startPostgres, type Postgres } from '../services/postgres';
-import { startProcess, tailLines, type ManagedProcess } from '../services/processes';
+import { onExitCleanup, startProcess, tailLines, type ManagedProcess } from '../services/processes';
 import { freePort } from '../services/ports';
 import { startRedis, type Redis } from '../services/redis';
 import type { N8nRuntime } from './install';
@@ -82,6 +82,9 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 	let postgres: Postgres | undefined;
 	let redis: Redis | undefined;
 
+	// the user folders go on exit too (Ctrl-C: the processes are stopped, stop() never runs)
+	const removeFolders = () => sandboxes.forEach((s) => s.dispose());
+	const unregister = onExitCleanup(removeFolders);
 	let stopping: Promise<void> | undefined;
 	const stop = () =>
 		(stopping ??= (async () => {
@@ -90,7 +93,8 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 			await main?.stop();
 			await redis?.stop();
 			await postgres?.stop();
-			for (const s of sandboxes) s.dispose();
+			removeFolders();
+			unregister();
 		})());
 
 	try {
