@@ -335,7 +335,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			if (!continueOnFail) throw outcome;
 			output.push(errorItem(outcome, itemIndex));
 		} else if (outcome) {
-			for (const json of outcome) output.push({ json, pairedItem: { item: itemIndex } });
+			// Merge Into Input Item gives the input item back: its binary data too
+			const merged = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);
+			const binary = merged ? items[itemIndex].binary : undefined;
+			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });
 		}
 	}
 	return [output];

@@ -46,6 +46,11 @@ export const records: E2ECase = {
 			r.json('Enrich Orders (Node Version 1)'),
 			merged.map((order) => ({ ...order, user: order.hyperid })),
 		);
+		// the input item comes back whole: its binary data (the receipt) too
+		for (const node of ['Enrich Orders (Merge Into Input)', 'Enrich Orders (Node Version 1)']) {
+			const items = r.nodes[node][0].items as Array<{ binary?: Record<string, { fileName?: string }> }>;
+			assert.deepEqual(items.map((item) => item.binary?.receipt?.fileName), ['receipt-1001.txt', 'receipt-1002.txt'], `${node}: binary kept`);
+		}
 		assert.deepEqual(r.json('Erase (Delete All)'), [{ deleted: 5, keys: ['name', 'plan', 'settings', 'newsletter', 'onboarded'] }]);
 		assert.deepEqual(r.json('Get Many After Erase'), [{ values: {}, result: 1 }]);
 		for (const node of ['Store Profile (Auto-Map)', 'Enrich Orders (Merge Into Input)', 'Enrich Orders (Node Version 1)']) {
