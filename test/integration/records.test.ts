@@ -155,6 +155,20 @@ describe('Set, several values per item', () => {
 		expect(error.description).toMatch(/Use another key name/);
 	});
 
+	test('Stop on Fail: after a failing key nothing more is sent; the error counts the keys not sent as not stored', async () => {
+		await seed(BY_USER_ID, { owned: 'theirs' }, 1, otherClient(emulator));
+		const r = await run(
+			emulator,
+			credentialFor(emulator),
+			params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [{ key: 'owned', value: '1' }, { key: 'b', value: '2' }, { key: 'c', value: '3' }] }, options: { concurrency: 1 } }),
+			[{}, {}],
+		);
+		expect(errorOf(r).message).toMatch(/Stored: none; not stored: "owned", "b", "c"$/);
+		expect(errorOf(r).context.itemIndex).toBe(0);
+		expect(apiRequests(r)).toHaveLength(1);
+		expect(stored(emulator, 'user-id').b).toBeUndefined();
+	});
+
 	test('Continue on Fail: the item\'s error says which keys were stored and which not; other items go on', async () => {
 		await seed(BY_USER_ID, { owned: 'theirs' }, 1, otherClient(emulator));
 		const r = await run(

@@ -243,7 +243,10 @@ function splitTasks(
 				stopsOnFailure.stop();
 			}
 			settled++;
-			if (!reported && (settled === work.parts.length || (stopsOnFailure.stopping && settled === started))) report();
+			// an item cut short by a failure (its own) reports once its parts in flight are done;
+			// one cut short by another item's failure stays unreported, like an item not sent
+			const ownFailure = outcomes.some((outcome) => outcome instanceof Error);
+			if (!reported && (settled === work.parts.length || (stopsOnFailure.stopping && ownFailure && settled === started))) report();
 		});
 		return {
 			run: async () => {
