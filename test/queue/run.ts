@@ -544,6 +544,11 @@ async function main(): Promise<void> {
 	}
 	console.log(`queue suite total ${sec(Date.now() - allStarted)}: ${failed.length ? `${failed.length} FAILED` : 'all passed'}`);
 	process.exitCode = failed.length ? 1 : 0;
+	// bounded to the end: should anything still hold the event loop, exit anyway
+	setTimeout(() => {
+		console.error('queue suite: something still ran 15 s after the summary; exiting');
+		process.exit(process.exitCode ?? 1);
+	}, 15_000).unref();
 }
 
 main().catch(async (err) => {

@@ -99,7 +99,11 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 
 	try {
 		if (mode === 'queue') {
-			[postgres, redis] = await Promise.all([startPostgres({ log }), startRedis({ log })]);
+			const [pg, rd] = await Promise.allSettled([startPostgres({ log }), startRedis({ log })]);
+			if (pg.status === 'fulfilled') postgres = pg.value;
+			if (rd.status === 'fulfilled') redis = rd.value;
+			if (pg.status === 'rejected') throw pg.reason;
+			if (rd.status === 'rejected') throw rd.reason;
 		}
 		const common: NodeJS.ProcessEnv = {
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
