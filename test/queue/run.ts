@@ -21,6 +21,8 @@
  *   N8N_QUEUE_VERSIONS=2.8.4     only these versions (else N8N_E2E_VERSIONS, else versions.json)
  *   N8N_QUEUE_CASES=burst,dead   only cases whose name contains one of these
  *   N8N_QUEUE_WORKERS=2          workers in queue mode
+ *   N8N_QUEUE_BURST=20           executions per burst (the burst cases)
+ *   N8N_QUEUE_API_LATENCY_MS=50 N8N_QUEUE_TOKEN_DELAY_MS=300   the emulator's delays
  *   N8N_QUEUE_NO_HTTP=1          skip the HTTP Request node's bursts
  *   N8N_QUEUE_VERBOSE=1          echo every n8n log line (default: errors and warnings)
  *   N8N_QUEUE_JSON=path          also write the figures as JSON
@@ -46,8 +48,8 @@ const SIZES = {
 	/** for developing the suite */
 	small: { burst: 10, sustained: 30, sustainedSeconds: 6, dead: 5 },
 };
-const API_LATENCY_MS = 50;
-const TOKEN_DELAY_MS = 300;
+const API_LATENCY_MS = envNumber('N8N_QUEUE_API_LATENCY_MS', 50);
+const TOKEN_DELAY_MS = envNumber('N8N_QUEUE_TOKEN_DELAY_MS', 300);
 const EXPIRE_EVERY_REQUESTS = 60;
 /** past every access token's lifetime (the emulator's default, 1 hour) */
 const EXPIRE_ALL_SECONDS = 3600 + 60;
@@ -55,9 +57,17 @@ const RECONNECT_MESSAGE = 'The HyperID sign-in has expired and could not be rene
 /** the whole run, then everything is stopped and the run fails */
 const RUN_LIMIT_MS = 40 * 60_000;
 
+function envNumber(name: string, dflt: number): number {
+	const v = process.env[name];
+	if (v === undefined || v === '') return dflt;
+	const n = Number(v);
+	if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, not ${v}`);
+	return n;
+}
+
 const sizeName = (process.env.N8N_QUEUE_SIZE ?? (process.env.CI ? 'ci' : 'full')) as keyof typeof SIZES;
 if (!SIZES[sizeName]) throw new Error(`N8N_QUEUE_SIZE is full, ci or small, not ${sizeName}`);
-const SIZE = SIZES[sizeName];
+const SIZE = { ...SIZES[sizeName], burst: envNumber('N8N_QUEUE_BURST', SIZES[sizeName].burst) };
 const WORKERS = Number(process.env.N8N_QUEUE_WORKERS ?? 2);
 const WITH_HTTP = !process.env.N8N_QUEUE_NO_HTTP;
 
