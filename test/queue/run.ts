@@ -21,7 +21,7 @@
  *   N8N_QUEUE_VERSIONS=2.8.4     only these versions (else N8N_E2E_VERSIONS, else versions.json)
  *   N8N_QUEUE_CASES=burst,dead   only cases whose name contains one of these
  *   N8N_QUEUE_WORKERS=2          workers in queue mode
- *   N8N_QUEUE_BURST=20           executions per burst (the burst cases)
+ *   N8N_QUEUE_BURST=20,40        executions per burst (the burst cases), one burst per size
  *   N8N_QUEUE_API_LATENCY_MS=50 N8N_QUEUE_TOKEN_DELAY_MS=300   the emulator's delays
  *   N8N_QUEUE_NO_HTTP=1          skip the HTTP Request node's bursts
  *   N8N_QUEUE_VERBOSE=1          echo every n8n log line (default: errors and warnings)
@@ -67,7 +67,15 @@ function envNumber(name: string, dflt: number): number {
 
 const sizeName = (process.env.N8N_QUEUE_SIZE ?? (process.env.CI ? 'ci' : 'full')) as keyof typeof SIZES;
 if (!SIZES[sizeName]) throw new Error(`N8N_QUEUE_SIZE is full, ci or small, not ${sizeName}`);
-const SIZE = { ...SIZES[sizeName], burst: envNumber('N8N_QUEUE_BURST', SIZES[sizeName].burst) };
+const SIZE = SIZES[sizeName];
+/** burst sizes: N8N_QUEUE_BURST=20,40 runs one burst of each (each after a fresh expiry) */
+const BURSTS = process.env.N8N_QUEUE_BURST
+	? process.env.N8N_QUEUE_BURST.split(',').map((v) => {
+			const n = Number(v.trim());
+			if (!Number.isInteger(n) || n < 1) throw new Error(`N8N_QUEUE_BURST: ${v} is not a whole number >= 1`);
+			return n;
+		})
+	: [SIZE.burst];
 const WORKERS = Number(process.env.N8N_QUEUE_WORKERS ?? 2);
 const WITH_HTTP = !process.env.N8N_QUEUE_NO_HTTP;
 
@@ -265,12 +273,15 @@ function expireAll(emulator: Emulator): void {
 	emulator.advanceClock(EXPIRE_ALL_SECONDS);
 }
 
+/** every burst writes keys of its own, so a value left by an earlier burst never counts */
+let burstCounter = 0;
+
 async function burstAtExpiry(s: Setup, what: 'hyperId' | 'http', count: number): Promise<{ measured: Measured; after?: boolean }> {
 	const mode = s.deployment.mode;
 	const path = what === 'hyperId' ? `hyperid-set` : `http-set`;
 	s.log(`  ${what === 'hyperId' ? 'HyperID node' : 'HTTP Request node'}: ${count} executions at once, token just expired ...`);
 	expireAll(s.emulator);
-	const m = await measuredLoad(s.emulator, s.deployment, s.ids[what], path, `${s.runTag}-${mode}-${what}-burst`, count, s.log);
+	const m = await measuredLoad(s.emulator, s.deployment, s.ids[what], path, `${s.runTag}-${mode}-${what}-burst${++burstCounter}x${count}`, count, s.log);
 	let after: boolean | undefined;
 	if (what === 'hyperId') {
 		// the credential afterwards: one more execution works (with whatever token was stored last)
@@ -300,9 +311,11 @@ function checkBurst(m: Measured, count: number, after: boolean | undefined, prob
 
 async function caseBurst(s: Setup): Promise<string[]> {
 	const problems: string[] = [];
-	const { measured, after } = await burstAtExpiry(s, 'hyperId', SIZE.burst);
-	checkBurst(measured, SIZE.burst, after, problems);
-	if (WITH_HTTP) await burstAtExpiry(s, 'http', SIZE.burst);
+	for (const size of BURSTS) {
+		const { measured, after } = await burstAtExpiry(s, 'hyperId', size);
+		checkBurst(measured, size, after, problems);
+		if (WITH_HTTP) await burstAtExpiry(s, 'http', size);
+	}
 	return problems;
 }
 
@@ -529,7 +542,7 @@ async function main(): Promise<void> {
 	const versions = loadVersions(process.env.N8N_QUEUE_VERSIONS ?? process.env.N8N_E2E_VERSIONS);
 	const cases = pickCases();
 	console.log(
-		`queue suite (${sizeName} sizes: burst ${SIZE.burst}, sustained ${SIZE.sustained} over ${SIZE.sustainedSeconds}s, dead ${SIZE.dead}; ` +
+		`queue suite (${sizeName} sizes: burst ${BURSTS.join(', ')}, sustained ${SIZE.sustained} over ${SIZE.sustainedSeconds}s, dead ${SIZE.dead}; ` +
 			`${WORKERS} workers): ${cases.map((c) => CASE_NAMES[c]).join(', ')} on n8n ${versions.map((v) => v.n8n).join(', ')}`,
 	);
 	const runTag = `r${Date.now().toString(36)}`;
