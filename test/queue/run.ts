@@ -285,7 +285,7 @@ async function burstAtExpiry(s: Setup, what: 'hyperId' | 'http', count: number):
 	let after: boolean | undefined;
 	if (what === 'hyperId') {
 		// the credential afterwards: one more execution works (with whatever token was stored last)
-		const next = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, path, `${s.runTag}-${mode}-after`, 1, () => undefined);
+		const next = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, path, `${s.runTag}-${mode}-after${burstCounter}`, 1, () => undefined);
 		after = next.load.failed === 0 && next.stored === 1;
 	}
 	rows.push(
