@@ -15,7 +15,8 @@ import * as path from 'node:path';
 
 import { connectedCredential, startHyperIdEmulator, type CredentialSpec, type Emulator } from './hyperid';
 import { REPO_ROOT, ensureN8n, loadVersions, type N8nRuntime, type VersionEntry } from './install';
-import { N8nSandbox, assertBuilt, freePort, tail } from './n8n';
+import { freePort } from '../services/ports';
+import { N8nSandbox, assertBuilt, tail } from './n8n';
 import { bindWorkflow, loadWorkflowFile, type CredentialRef } from './workflow';
 
 type Log = (line: string) => void;

@@ -5,10 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { freePort } from '../services/ports';
 import { REPO_ROOT, type N8nRuntime } from './install';
 
 export const PACKAGE_NAME = 'n8n-nodes-hyperid';
@@ -21,18 +21,6 @@ export interface CliResult {
 	stderr: string;
 	ms: number;
 	args: string[];
-}
-
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const port = (srv.address() as net.AddressInfo).port;
-			srv.close(() => resolve(port));
-		});
-	});
 }
 
 /** Symlink the repo as `<userFolder>/.n8n/nodes/node_modules/n8n-nodes-hyperid` (how n8n sees an installed community package). */
