@@ -2,14 +2,10 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { endpointFor } from './families';
 import { mergeIntoInput, readValues } from './get';
+import { ownKeysOf } from './listKeys';
 import { inputError, parseStoredValue, readTarget } from './parameters';
 import type { Prepare } from './types';
-
-/** Keys per read request; a server with a lower cap makes readValues split further. */
-const KEYS_PER_READ = 100;
-
-const asStrings = (list: unknown): string[] =>
-	Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string') : [];
+import { KEYS_PER_REQUEST } from './types';
 
 /**
  * Get Many: every value this application can read in the target. The keys come from list-get
@@ -34,15 +30,13 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 		itemIndex,
 		run: async (session) => {
 			const listed = await session.call(listEndpoint, target.body, target.subject, itemIndex);
-			const scopeOf = new Map<string, string>();
-			for (const key of asStrings(listed.keys_private)) if (!scopeOf.has(key)) scopeOf.set(key, 'private');
-			for (const key of asStrings(listed.keys_public)) if (!scopeOf.has(key)) scopeOf.set(key, 'public');
+			const scopeOf = ownKeysOf(listed);
 			const keys = [...scopeOf.keys()].slice(0, limit);
 
 			const values = new Map<string, string>();
 			const responses: IDataObject[] = [];
-			for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
-				const chunk = keys.slice(start, start + KEYS_PER_READ);
+			for (let start = 0; start < keys.length; start += KEYS_PER_REQUEST) {
+				const chunk = keys.slice(start, start + KEYS_PER_REQUEST);
 				const outcome = await readValues(session, getEndpoint, target.body, chunk, target.subject, itemIndex);
 				for (const [key, value] of outcome.values) values.set(key, value);
 				responses.push(...outcome.responses);

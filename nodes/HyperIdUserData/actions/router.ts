@@ -16,6 +16,7 @@ import type { ValueFormat } from './parameters';
 import { readOutputField } from './parameters';
 import { prepare as prepareSet } from './set';
 import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
+import { KEYS_PER_REQUEST } from './types';
 import { prepare as prepareWallets } from './wallet';
 
 const PREPARE: Record<Operation, Prepare> = {
@@ -37,8 +38,6 @@ const BATCH_READS_DEFAULT_FROM_VERSION = 1.1;
  * node (which sends every item at once); 32 covers round trips up to ~50 ms and stays bounded.
  */
 export const DEFAULT_CONCURRENCY = 32;
-/** Keys per batched read request; a server with a lower cap makes the batch split in halves. */
-const BATCH_KEYS = 100;
 
 type Outcome = IDataObject[] | Error;
 
@@ -128,7 +127,7 @@ function batchTasks(
 		const chunks = groups.get(read.group) ?? [];
 		const last = chunks[chunks.length - 1];
 		const lastKeys = last ? last.reduce((sum, entry) => sum + entry.read!.keys.length, 0) : Infinity;
-		if (last && lastKeys + read.keys.length <= BATCH_KEYS) last.push(work);
+		if (last && lastKeys + read.keys.length <= KEYS_PER_REQUEST) last.push(work);
 		else chunks.push([work]);
 		groups.set(read.group, chunks);
 	}

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { endpointFor } from './families';
+import { itemFailure, quoted } from './itemFailure';
 import {
 	fieldToStoredValue,
 	inputError,
@@ -196,27 +196,15 @@ function inputEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: 
 	});
 }
 
-const quoted = (keys: string[]) => (keys.length ? keys.map((key) => `"${key}"`).join(', ') : 'none');
-
 /** A key of the item failed: its error, told about the whole item, saying what was stored. */
-function itemFailure(ctx: IExecuteFunctions, itemIndex: number, entries: Entry[], outcomes: Array<IDataObject | Error | undefined>, failedAt: number): Error {
+function keyFailure(ctx: IExecuteFunctions, itemIndex: number, entries: Entry[], outcomes: Array<IDataObject | Error | undefined>, failedAt: number): Error {
 	const cause = outcomes[failedAt] as Error;
-	const storedKeys = entries.filter((_, position) => outcomes[position] !== undefined && !(outcomes[position] instanceof Error)).map((entry) => entry.key);
-	const notStoredKeys = entries.filter((_, position) => outcomes[position] === undefined || outcomes[position] instanceof Error).map((entry) => entry.key);
+	const isStored = (position: number) => outcomes[position] !== undefined && !(outcomes[position] instanceof Error);
+	const storedKeys = entries.filter((_, position) => isStored(position)).map((entry) => entry.key);
+	const notStoredKeys = entries.filter((_, position) => !isStored(position)).map((entry) => entry.key);
 	const key = entries[failedAt].key;
 	const message = `Key "${key}" was not stored (item ${itemIndex}): ${cause.message}. Stored: ${quoted(storedKeys)}; not stored: ${quoted(notStoredKeys)}`;
-	const description = (cause as NodeApiError).description ?? undefined;
-	const details = { key, storedKeys, notStoredKeys };
-	if (cause instanceof NodeApiError) {
-		const error = new NodeApiError(ctx.getNode(), { error: message }, { message, description, httpCode: cause.httpCode ?? undefined, itemIndex });
-		// NodeApiError may put n8n's generic text in place of the message
-		error.message = message;
-		error.context = { ...cause.context, itemIndex, errorDetails: details };
-		return error;
-	}
-	const error = new NodeOperationError(ctx.getNode(), message, { description, itemIndex });
-	error.context = { ...((cause as NodeOperationError).context ?? {}), itemIndex, errorDetails: details };
-	return error;
+	return itemFailure(ctx, cause, itemIndex, message, { key, storedKeys, notStoredKeys });
 }
 
 function prepareSingle(ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings): ItemWork {
@@ -256,7 +244,7 @@ function prepareMany(ctx: IExecuteFunctions, itemIndex: number, settings: RunSet
 		})),
 		combine: (outcomes) => {
 			const failedAt = outcomes.findIndex((outcome) => outcome instanceof Error);
-			if (failedAt >= 0) throw itemFailure(ctx, itemIndex, entries, outcomes, failedAt);
+			if (failedAt >= 0) throw keyFailure(ctx, itemIndex, entries, outcomes, failedAt);
 			const results = entries.map(({ key }, position) => {
 				const response = outcomes[position] as IDataObject;
 				return settings.simplify ? { key, result: response.result } : { key, ...response };

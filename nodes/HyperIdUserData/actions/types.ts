@@ -75,3 +75,5 @@ export type Prepare = (ctx: IExecuteFunctions, itemIndex: number, settings: RunS
 /** Client-side bounds: refused before sending, since such input is certainly a mistake. */
 export const MAX_KEY_LENGTH = 1024;
 export const MAX_KEYS_PER_ITEM = 1000;
+/** Keys per read or delete request the node builds; a server with a lower cap on reads makes readValues split further. */
+export const KEYS_PER_REQUEST = 100;
