@@ -347,6 +347,61 @@ describe('Delete All', () => {
 	});
 });
 
+describe('Delete All: what a failure part-way or a key not deleted leaves', () => {
+	const seed150 = async () => {
+		const values: Record<string, string> = {};
+		for (let n = 0; n < 150; n++) values[`k${String(n).padStart(3, '0')}`] = 'v';
+		await seed(BY_USER_ID, values);
+		return Object.keys(values);
+	};
+
+	test('Continue on Fail: the second batch fails; the error item lists the keys already deleted and those not', async () => {
+		const keys = await seed150();
+		// the first delete goes through (a delay of 0 only uses up the rule), the second is refused
+		emulator.setFaults([
+			{ path: '/user-data/by-user-id/delete', delayMs: 0 },
+			{ path: '/user-data/by-user-id/delete', result: -3 },
+		]);
+		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'deleteAll', { options: {} }), [{}], true);
+		expect(r.json).toHaveLength(1);
+		const item = r.json[0];
+		expect(item.code).toBe(-3);
+		expect(item.deletedKeys).toEqual(keys.slice(0, 100));
+		expect(item.notDeletedKeys).toEqual(keys.slice(100));
+		expect(item.error).toMatch(/^HyperID denied access: this credential may not delete keys by user ID\. Deleted before this failure: "k000", .*"k099"; not deleted: "k100", .*"k149"$/);
+		expect(pairedItems(r)).toEqual([{ item: 0 }]);
+		expect(Object.keys(stored(emulator, 'user-id'))).toEqual(keys.slice(100));
+	});
+
+	test('Stop on Fail: the error says what was deleted before the failure', async () => {
+		await seed150();
+		emulator.setFaults([
+			{ path: '/user-data/by-user-id/delete', delayMs: 0 },
+			{ path: '/user-data/by-user-id/delete', result: -3 },
+		]);
+		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'deleteAll', { options: {} }));
+		const error = errorOf(r);
+		expect(error.message).toMatch(/Deleted before this failure: "k000", /);
+		expect(error.context.errorDetails).toMatchObject({ deletedKeys: expect.arrayContaining(['k000', 'k099']) });
+		expect(error.context.itemIndex).toBe(0);
+	});
+
+	test('a key listed but reported not deleted (deleted meanwhile by another execution) is named in notDeletedKeys', async () => {
+		await seed(BY_USER_ID, { a: '1', b: '2' });
+		// both executions list a and b before either deletes
+		emulator.setFaults([{ path: '/user-data/by-user-id/delete', delayMs: 150, times: 2 }]);
+		const first = run(emulator, credentialFor(emulator), params(BY_USER_ID, 'deleteAll', { options: {} }));
+		const second = runNode({ nodeType: new HyperIdUserData(), parameters: params(BY_USER_ID, 'deleteAll', { options: {} }), inputItems: [{}], credentials: credentialFor(emulator) });
+		const outputs = [(await first).json[0], (await second).outputs?.[0][0].json];
+		expect(outputs).toEqual(
+			expect.arrayContaining([
+				{ deleted: 2, keys: ['a', 'b'] },
+				{ deleted: 0, keys: [], notDeletedKeys: ['a', 'b'] },
+			]),
+		);
+	});
+});
+
 describe('Values Output: Merge Into Input Item', () => {
 	test('Get: the input item comes back with its values under "hyperid", one item per input item', async () => {
 		await seed(BY_USER_ID, { plan: 'pro', color: 'blue' });

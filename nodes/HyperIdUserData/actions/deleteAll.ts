@@ -1,22 +1,26 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { toNodeError } from '../transport/request';
+import { meaningOf } from '../transport/resultCodes';
 import { endpointFor } from './families';
+import { itemFailure, quoted } from './itemFailure';
+import { ownKeysOf } from './listKeys';
 import { readTarget } from './parameters';
 import type { Prepare } from './types';
-import { storedValueId } from './types';
-
-/** Keys per delete request. */
-const KEYS_PER_DELETE = 100;
+import { KEYS_PER_REQUEST, storedValueId } from './types';
 
 /** Stands for every key of a target in the write ordering (a key is never empty). */
 const EVERY_KEY = '';
 
-const asStrings = (list: unknown): string[] =>
-	Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string') : [];
+function notIn(keys: string[], deleted: string[]): string[] {
+	const gone = new Set(deleted);
+	return keys.filter((key) => !gone.has(key));
+}
 
 /**
  * Delete All: every key this application wrote in the target (list-get, then deletes in batches).
- * Cannot be undone; the output names every key deleted.
+ * Cannot be undone; the output names every key deleted, and a failure part-way names those
+ * already deleted.
  */
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
@@ -29,23 +33,37 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 		writes: [storedValueId(deleteEndpoint.path, target.body, EVERY_KEY)],
 		run: async (session) => {
 			const listed = await session.call(listEndpoint, target.body, target.subject, itemIndex);
-			const keys = [...new Set([...asStrings(listed.keys_private), ...asStrings(listed.keys_public)])];
+			const keys = [...ownKeysOf(listed).keys()];
 			const deleted: string[] = [];
 			const responses: IDataObject[] = [];
-			for (let start = 0; start < keys.length; start += KEYS_PER_DELETE) {
-				const chunk = keys.slice(start, start + KEYS_PER_DELETE);
-				const response = await session.call(deleteEndpoint, { ...target.body, value_keys: chunk }, { keys: chunk, ...target.subject }, itemIndex);
+			for (let start = 0; start < keys.length; start += KEYS_PER_REQUEST) {
+				const chunk = keys.slice(start, start + KEYS_PER_REQUEST);
+				let response: IDataObject;
+				try {
+					response = await session.call(deleteEndpoint, { ...target.body, value_keys: chunk }, { keys: chunk, ...target.subject }, itemIndex);
+				} catch (error) {
+					if (deleted.length === 0) throw toNodeError(ctx, error, itemIndex);
+					// what was deleted is gone for good: the error says so
+					const notDeletedKeys = notIn(keys, deleted);
+					const message = `${(error as Error).message}. Deleted before this failure: ${quoted(deleted)}; not deleted: ${quoted(notDeletedKeys)}`;
+					throw itemFailure(ctx, error as Error, itemIndex, message, { deletedKeys: deleted, notDeletedKeys });
+				}
 				responses.push(response);
-				if (Array.isArray(response.keys_delete_results)) {
+				if (family.deleteReportsPerKey && Array.isArray(response.keys_delete_results)) {
 					for (const entry of response.keys_delete_results as IDataObject[]) {
 						if (entry.is_deleted === true && typeof entry.value_key === 'string') deleted.push(entry.value_key);
 					}
-				} else if (response.result === 0) {
+				} else if (meaningOf(deleteEndpoint, Number(response.result)) === 'success') {
+					// the family answers for the whole request only
 					deleted.push(...chunk);
 				}
 			}
 			if (!settings.simplify) return [{ ...listed, deleteResponses: responses }];
-			return [{ deleted: deleted.length, keys: deleted }];
+			const output: IDataObject = { deleted: deleted.length, keys: deleted };
+			// listed, yet HyperID said it did not delete them: an erasure must not hide that
+			const notDeletedKeys = notIn(keys, deleted);
+			if (notDeletedKeys.length) output.notDeletedKeys = notDeletedKeys;
+			return [output];
 		},
 	};
 };
