@@ -142,6 +142,52 @@ describe('Set, several values per item', () => {
 		expect(apiRequests(r)).toHaveLength(0);
 	});
 
+	test('Define Below, String format: numbers and booleans mapped from the item are stored as text, as Auto-Map stores them', async () => {
+		const r = await run(
+			emulator,
+			credentialFor(emulator),
+			params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [{ key: 'age', value: '={{ $json.age }}' }, { key: 'vip', value: '={{ $json.vip }}' }, { key: 'next', value: '={{ $json.age + 1 }}' }] }, options: {} }),
+			[{ age: 36, vip: false }],
+		);
+		expect(r.error).toBeUndefined();
+		expect(bodies(r)).toEqual(
+			expect.arrayContaining([
+				{ value_key: 'age', value_data: '36', access_scope: 1 },
+				{ value_key: 'vip', value_data: 'false', access_scope: 1 },
+				{ value_key: 'next', value_data: '37', access_scope: 1 },
+			]),
+		);
+	});
+
+	test('Define Below: a value mapped from a missing or null field is refused before anything is sent (String format), not stored as ""', async () => {
+		await seed(BY_USER_ID, { email: 'ada@example.com' });
+		const fields = { values: [{ key: 'name', value: '={{ $json.name }}' }, { key: 'email', value: '={{ $json.email }}' }] };
+		for (const [index, item] of [[1, { name: 'Bob' }], [1, { name: 'Bob', email: null }]] as const) {
+			const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields, options: {} }), [{ name: 'Ada', email: 'a@x' }, item]);
+			expect(errorOf(r).message).toMatch(new RegExp(`^The value of key "email" must be text in String format, but it is (missing|null) \\(item ${index}\\)$`));
+			expect(apiRequests(r)).toHaveLength(0);
+		}
+		expect(stored(emulator, 'user-id').email.value_data).toBe('ada@example.com');
+		// JSON format stores null as JSON
+		const json = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [fields.values[1]] }, options: { valueFormat: 'json' } }), [{ email: null }]);
+		expect(json.error).toBeUndefined();
+		expect(bodies(json)).toEqual([{ value_key: 'email', value_data: 'null', access_scope: 1 }]);
+	});
+
+	test('Define Below: a key given twice is stored once, with its last value', async () => {
+		const r = await run(
+			emulator,
+			credentialFor(emulator),
+			params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [{ key: 'plan', value: 'free' }, { key: 'color', value: 'blue' }, { key: 'plan', value: 'pro' }] }, options: {} }),
+		);
+		expect(r.error).toBeUndefined();
+		expect(bodies(r)).toEqual([
+			{ value_key: 'plan', value_data: 'pro', access_scope: 1 },
+			{ value_key: 'color', value_data: 'blue', access_scope: 1 },
+		]);
+		expect(r.json).toEqual([{ keys: ['plan', 'color'], success: true, results: [{ key: 'plan', result: 0 }, { key: 'color', result: 0 }] }]);
+	});
+
 	test('a failing key fails its item, naming the key; Stop on Fail', async () => {
 		await seed(BY_USER_ID, { owned: 'theirs' }, 1, otherClient(emulator));
 		const r = await run(
