@@ -259,6 +259,18 @@ describe('Set, several values per item', () => {
 		expect(stored(emulator, 'user-id').shared.value_data).toBe('third');
 	});
 
+	test('many items of many fields: the pool stays within Concurrency; per key the last item wins; outputs in input order', async () => {
+		emulator.setFaults([{ path: '/user-data/by-user-id/set', delayMs: 3, times: -1 }]);
+		const items = Array.from({ length: 100 }, (_, n) => Object.fromEntries(Array.from({ length: 10 }, (_, f) => [`f${f}`, `v${n}`])));
+		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'set', { dataMode: 'autoMapInputData', options: { concurrency: 4 } }), items);
+		expect(r.error).toBeUndefined();
+		expect(apiRequests(r)).toHaveLength(1000);
+		expect(emulator.stats().maxInFlight).toBeLessThanOrEqual(4);
+		expect(r.json).toHaveLength(100);
+		expect(pairedItems(r)).toEqual(items.map((_, item) => ({ item })));
+		expect(Object.values(stored(emulator, 'user-id')).map((entry) => entry.value_data)).toEqual(Array(10).fill('v99'));
+	});
+
 	test('Single Key (the default) is unchanged: {key, success, result}', async () => {
 		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'set', { key: 'k', value: 'v', options: {} }));
 		expect(r.json).toEqual([{ key: 'k', success: true, result: 0 }]);
