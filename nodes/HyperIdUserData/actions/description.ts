@@ -39,7 +39,7 @@ const plainOperation: INodeProperties = {
 		{
 			name: 'Set',
 			value: 'set',
-			description: 'Store a value under a key',
+			description: 'Store a value under a key, or several values per item (Data Mode: fields defined below, or every field of the input item)',
 			action: 'Set a value',
 		},
 	],
@@ -96,7 +96,7 @@ const familyOperation: INodeProperties = {
 		{
 			name: 'Set',
 			value: 'set',
-			description: 'Store a value under a key',
+			description: 'Store a value under a key, or several values per item (Data Mode: fields defined below, or every field of the input item)',
 			action: 'Set a value',
 		},
 	],
