@@ -215,6 +215,22 @@ describe('Set, several values per item', () => {
 		expect(stored(emulator, 'user-id').b).toBeUndefined();
 	});
 
+	test('Stop on Fail: a write held back behind the same key of an earlier item is not sent once that one failed', async () => {
+		await seed(BY_USER_ID, { owned: 'theirs' }, 1, otherClient(emulator));
+		const many = await run(
+			emulator,
+			credentialFor(emulator),
+			params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [{ key: 'owned', value: '1' }, { key: 'b', value: '2' }] }, options: { concurrency: 4 } }),
+			[{}, {}],
+		);
+		expect(errorOf(many).message).toMatch(/^Key "owned" was not stored \(item 0\)/);
+		expect(apiRequests(many).filter((entry) => (entry.body as IDataObject).value_key === 'owned')).toHaveLength(1);
+		// Single Key: the same rule
+		const single = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'set', { key: 'owned', value: '={{ $json.v }}', options: { concurrency: 4 } }), [{ v: '1' }, { v: '2' }, { v: '3' }]);
+		expect(errorOf(single).context.itemIndex).toBe(0);
+		expect(apiRequests(single)).toHaveLength(1);
+	});
+
 	test('Continue on Fail: the item\'s error says which keys were stored and which not; other items go on', async () => {
 		await seed(BY_USER_ID, { owned: 'theirs' }, 1, otherClient(emulator));
 		const r = await run(

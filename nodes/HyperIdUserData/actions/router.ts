@@ -172,9 +172,16 @@ function batchTasks(
 
 /**
  * A request that changes stored values waits until every earlier request changing one of them is
- * done (tasks start in input order, so the earlier one is already running: no deadlock).
+ * done (tasks start in input order, so the earlier one is already running: no deadlock). `send`
+ * is told `cancelled` when the run stopped at a failure meanwhile: a request held back is not
+ * in flight, so it is not sent.
  */
-function orderedTask(writes: string[], lastWrite: Map<string, Promise<void>>, send: () => Promise<void>): Task {
+function orderedTask(
+	writes: string[],
+	lastWrite: Map<string, Promise<void>>,
+	stopped: () => boolean,
+	send: (cancelled: boolean) => Promise<void>,
+): Task {
 	const before = [...new Set(writes.map((id) => lastWrite.get(id)).filter((p) => p !== undefined))];
 	let done: () => void = () => undefined;
 	if (writes.length) {
@@ -185,7 +192,7 @@ function orderedTask(writes: string[], lastWrite: Map<string, Promise<void>>, se
 		run: async () => {
 			try {
 				if (before.length) await Promise.all(before);
-				await send();
+				await send(stopped());
 			} finally {
 				done();
 			}
@@ -199,8 +206,11 @@ function singleTask(
 	session: HyperIdSession,
 	record: (itemIndex: number, outcome: Outcome) => void,
 	lastWrite: Map<string, Promise<void>>,
+	stopped: () => boolean,
 ): Task {
-	return orderedTask(work.writes ?? [], lastWrite, async () => {
+	return orderedTask(work.writes ?? [], lastWrite, stopped, async (cancelled) => {
+		// not sent: reported like an item the run never started
+		if (cancelled) return;
 		try {
 			record(work.itemIndex, await work.run(session));
 		} catch (error) {
@@ -220,10 +230,12 @@ function splitTasks(
 	record: (itemIndex: number, outcome: Outcome) => void,
 	lastWrite: Map<string, Promise<void>>,
 	stopsOnFailure: { stopping: boolean; stop(): void },
+	stopped: () => boolean,
 ): Task[] {
 	const outcomes: Array<IDataObject | Error | undefined> = new Array(work.parts.length);
 	let started = 0;
 	let settled = 0;
+	let skipped = false;
 	let reported = false;
 	const report = () => {
 		reported = true;
@@ -234,18 +246,24 @@ function splitTasks(
 		}
 	};
 	return work.parts.map((part, position) => {
-		const task = orderedTask(part.writes, lastWrite, async () => {
-			try {
-				outcomes[position] = await part.run(session);
-			} catch (error) {
-				outcomes[position] = error as Error;
-				stopsOnFailure.stop();
+		const task = orderedTask(part.writes, lastWrite, stopped, async (cancelled) => {
+			if (cancelled) {
+				skipped = true;
+			} else {
+				try {
+					outcomes[position] = await part.run(session);
+				} catch (error) {
+					outcomes[position] = error as Error;
+					stopsOnFailure.stop();
+				}
 			}
 			settled++;
 			// an item cut short by a failure (its own) reports once its parts in flight are done;
 			// one cut short by another item's failure stays unreported, like an item not sent
 			const ownFailure = outcomes.some((outcome) => outcome instanceof Error);
-			if (!reported && (settled === work.parts.length || (stopsOnFailure.stopping && ownFailure && settled === started))) report();
+			const complete = settled === work.parts.length;
+			const due = ownFailure ? complete || (stopsOnFailure.stopping && settled === started) : complete && !skipped;
+			if (!reported && due) report();
 		});
 		return {
 			run: async () => {
@@ -324,8 +342,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	};
 	// in input order, which the write ordering relies on
 	const tasks: Task[] = works.flatMap((work) => {
-		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure);
-		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite)];
+		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, () => failed);
+		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, () => failed)];
 	});
 	tasks.push(...batchTasks(this, session, settings, batched, record));
 	await runBounded(tasks, settings.concurrency, () => failed);
