@@ -69,10 +69,10 @@ const BAD: BadInput[] = [
 		says: /object/i,
 	},
 	{
-		name: 'non-string value in String format',
+		name: 'an object value in String format',
 		params: { resource: 'userDataByEmail', operation: 'set', key: 'k', value: '={{ $json.value }}' },
-		items: [...good({ value: 'text' }), { value: 42 }],
-		says: /text|string/i,
+		items: [...good({ value: 'text' }), { value: { plan: 'pro' } }],
+		says: /String format/i,
 	},
 	{
 		name: 'object value in String format',

@@ -66,6 +66,31 @@ describe('JSON value format', () => {
 		expect(get.json).toEqual([{ key: 'j', value: { a: [1, 2], b: 'ü' } }]);
 	});
 
+	test('String format: a number or boolean mapped into Value is stored as text (as Define Below and Auto-Map store it)', async () => {
+		const credentials = credentialFor(emulator);
+		const set = await run(
+			emulator,
+			credentials,
+			{ resource: 'userDataByEmail', operation: 'set', key: '={{ $json.key }}', value: '={{ $json.value }}', options: {} },
+			[
+				{ key: 'age', value: 42 },
+				{ key: 'ratio', value: -0.5 },
+				{ key: 'vip', value: false },
+			],
+		);
+		expect(set.error).toBeUndefined();
+		expect(bodies(set)).toEqual([
+			{ value_key: 'age', value_data: '42', access_scope: 1 },
+			{ value_key: 'ratio', value_data: '-0.5', access_scope: 1 },
+			{ value_key: 'vip', value_data: 'false', access_scope: 1 },
+		]);
+		const get = await run(emulator, credentials, { resource: 'userDataByEmail', operation: 'get', keys: 'age, vip', options: {} });
+		expect(get.json).toEqual([
+			{ key: 'age', value: '42' },
+			{ key: 'vip', value: 'false' },
+		]);
+	});
+
 	test('String format reads JSON text back as text, unchanged', async () => {
 		const credentials = credentialFor(emulator);
 		await callApi(emulator, credentials, '/user-data/by-email/set', { value_key: 's', value_data: '{"x":1}', access_scope: 1 });

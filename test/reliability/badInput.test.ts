@@ -34,11 +34,10 @@ const CASES: Case[] = [
 	{ name: 'key is tabs and newlines', resource: 'userDataByWallet', operation: 'set', bad: { key: '\t\n ' } },
 	{ name: 'key over 1024 characters', resource: 'userDataByEmail', operation: 'set', bad: { key: LONG_KEY } },
 	{ name: 'key missing on the item', resource: 'userDataByEmail', operation: 'set', bad: { key: undefined } },
-	// values in String format that are not strings
-	{ name: 'value is a number (String format)', resource: 'userDataByEmail', operation: 'set', bad: { value: 42 } },
+	// values String format cannot store (text, numbers and booleans it can)
 	{ name: 'value is an object (String format)', resource: 'userDataByUserId', operation: 'set', bad: { value: { a: 1 } } },
 	{ name: 'value is a list (String format)', resource: 'userData', operation: 'set', bad: { value: [1, 2] } },
-	{ name: 'value is a boolean (String format)', resource: 'userDataByIdp', operation: 'set', bad: { value: true } },
+	{ name: 'value is a nested list (String format)', resource: 'userDataByIdp', operation: 'set', bad: { value: [[true]] } },
 	{ name: 'value is null (String format)', resource: 'userDataByWallet', operation: 'set', bad: { value: null } },
 	// invalid JSON in JSON format
 	{ name: 'value is not JSON (JSON format)', resource: 'userDataByEmail', operation: 'set', bad: { value: 'not json {' }, options: { valueFormat: 'json' } },

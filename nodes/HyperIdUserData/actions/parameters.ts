@@ -136,19 +136,21 @@ export function readValue(
 
 /**
  * A value given in the node (Value, or a value of Fields to Set), as the string HyperID keeps:
- * text as it is in String format; in JSON format objects and lists are stringified and text must
- * already be JSON. `what` names it in messages ("The value", 'The value of key "plan"').
+ * in String format text as it is, and a number or boolean mapped from the item as text (as
+ * Auto-Map stores it); in JSON format objects and lists are stringified and text must already be
+ * JSON. `what` names it in messages ("The value", 'The value of key "plan"').
  */
 export function toStoredValue(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, format: ValueFormat, what: string): string {
 	if (format === 'string') {
 		if (typeof raw === 'string') return raw;
+		if ((typeof raw === 'number' && Number.isFinite(raw)) || typeof raw === 'boolean') return String(raw);
 		throw inputError(
 			ctx,
 			itemIndex,
 			`${what} must be text in String format, but it is ${describe(raw)} (item ${itemIndex})`,
 			raw !== null && typeof raw === 'object'
 				? 'Set Options → Value Format to JSON to store objects and lists, or convert it with JSON.stringify().'
-				: 'Convert it to text with .toString(), or set Options → Value Format to JSON.',
+				: 'Map a value that is text, a number or a boolean, or set Options → Value Format to JSON.',
 		);
 	}
 	if (raw === undefined) {

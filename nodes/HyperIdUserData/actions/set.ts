@@ -12,7 +12,6 @@ import {
 	toKey,
 	toStoredValue,
 } from './parameters';
-import type { ValueFormat } from './parameters';
 import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
 import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, storedValueId } from './types';
 
@@ -168,18 +167,9 @@ function definedEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex
 	pairs.forEach((pair, position) => {
 		const key = toKey(ctx, itemIndex, pair.key, `The key of field ${position + 1}`, MAX_KEY_LENGTH);
 		// a value left empty in the editor may be absent from the pair; one mapped from a missing or null field is refused, not stored as ""
-		values.set(key, definedValue(ctx, itemIndex, 'value' in pair ? pair.value : '', settings.valueFormat, key));
+		values.set(key, toStoredValue(ctx, itemIndex, 'value' in pair ? pair.value : '', settings.valueFormat, `The value of key "${key}"`));
 	});
 	return [...values].map(([key, value]) => ({ key, value }));
-}
-
-/**
- * A value of Fields to Set: as Value, except that a number or boolean mapped from the item
- * (`{{ $json.age }}`) is stored as text in String format too, as Auto-Map stores it.
- */
-function definedValue(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, format: ValueFormat, key: string): string {
-	if ((typeof raw === 'number' && Number.isFinite(raw)) || typeof raw === 'boolean') return String(raw);
-	return toStoredValue(ctx, itemIndex, raw, format, `The value of key "${key}"`);
 }
 
 /** Fields to Skip: comma-separated names, or a list from an expression. */
