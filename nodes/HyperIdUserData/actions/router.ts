@@ -348,6 +348,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	tasks.push(...batchTasks(this, session, settings, batched, record));
 	await runBounded(tasks, settings.concurrency, () => failed);
 
+	// Merge Into Input Item gives the input item back: its binary data too
+	const mergesIntoInput = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const outcome = outcomes[itemIndex];
@@ -355,9 +357,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			if (!continueOnFail) throw outcome;
 			output.push(errorItem(outcome, itemIndex));
 		} else if (outcome) {
-			// Merge Into Input Item gives the input item back: its binary data too
-			const merged = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);
-			const binary = merged ? items[itemIndex].binary : undefined;
+			const binary = mergesIntoInput ? items[itemIndex].binary : undefined;
 			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });
 		}
 	}
