@@ -57,12 +57,15 @@ const RECONNECT_MESSAGE = 'The HyperID sign-in has expired and could not be rene
 /** the whole run, then everything is stopped and the run fails */
 const RUN_LIMIT_MS = 40 * 60_000;
 
+function wholeNumber(name: string, text: string, min: number): number {
+	const n = Number(text.trim());
+	if (!Number.isInteger(n) || n < min) throw new Error(`${name}: ${text} is not a whole number >= ${min}`);
+	return n;
+}
+
 function envNumber(name: string, dflt: number): number {
 	const v = process.env[name];
-	if (v === undefined || v === '') return dflt;
-	const n = Number(v);
-	if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, not ${v}`);
-	return n;
+	return v === undefined || v === '' ? dflt : wholeNumber(name, v, 0);
 }
 
 const sizeName = (process.env.N8N_QUEUE_SIZE ?? (process.env.CI ? 'ci' : 'full')) as keyof typeof SIZES;
@@ -70,11 +73,7 @@ if (!SIZES[sizeName]) throw new Error(`N8N_QUEUE_SIZE is full, ci or small, not 
 const SIZE = SIZES[sizeName];
 /** burst sizes: N8N_QUEUE_BURST=20,40 runs one burst of each (each after a fresh expiry) */
 const BURSTS = process.env.N8N_QUEUE_BURST
-	? process.env.N8N_QUEUE_BURST.split(',').map((v) => {
-			const n = Number(v.trim());
-			if (!Number.isInteger(n) || n < 1) throw new Error(`N8N_QUEUE_BURST: ${v} is not a whole number >= 1`);
-			return n;
-		})
+	? process.env.N8N_QUEUE_BURST.split(',').map((v) => wholeNumber('N8N_QUEUE_BURST', v, 1))
 	: [SIZE.burst];
 const WORKERS = Number(process.env.N8N_QUEUE_WORKERS ?? 2);
 const WITH_HTTP = !process.env.N8N_QUEUE_NO_HTTP;
