@@ -1,4 +1,3 @@
-/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 import { ensureSystemPackages, type SystemProbe } from '../shared/services/systemPackages';
 
 /** A machine with the given files; records what was run and printed. */
