@@ -101,4 +101,15 @@ export class LintProbeApi implements ICredentialType {
 			]),
 		);
 	});
+
+	test("both of n8n's rule sets are in force on package.json", () => {
+		const broken = { ...pkg, keywords: ['n8n'], author: { name: pkg.author.name } };
+		const ruleIds = ruleIdsFor('package.json', JSON.stringify(broken, null, 2));
+		expect(ruleIds).toEqual(
+			expect.arrayContaining([
+				'n8n-nodes-base/community-package-json-keywords-without-official-tag',
+				'@n8n/community-nodes/valid-author',
+			]),
+		);
+	});
 });
