@@ -27,14 +27,18 @@ function ruleIdsFor(filePath: string, code: string): string[] {
 		// ESLint exits 1 when it reports errors; its JSON report is still on stdout
 		stdout = (error as { stdout: string }).stdout;
 	}
-	const [report] = JSON.parse(stdout) as Array<{ messages: Array<{ ruleId: string | null; message: string }> }>;
+	const [report] = JSON.parse(stdout) as Array<{
+		messages: Array<{ ruleId: string | null; message: string }>;
+	}>;
 	return report.messages.map((message) => message.ruleId ?? message.message);
 }
 
 describe("n8n's node toolchain", () => {
 	test('strict mode with the CLI default ESLint config (what n8n-node cloud-support reports as eligible)', () => {
 		expect(pkg.n8n.strict).toBe(true);
-		const config = readFileSync(join(root, 'eslint.config.mjs'), 'utf8').replace(/\s+/g, ' ').trim();
+		const config = readFileSync(join(root, 'eslint.config.mjs'), 'utf8')
+			.replace(/\s+/g, ' ')
+			.trim();
 		expect(config).toBe("import { config } from '@n8n/node-cli/eslint'; export default config;");
 		expect(pkg.scripts.build).toBe('n8n-node build');
 		expect(pkg.scripts.lint).toMatch(/^n8n-node lint\b/);

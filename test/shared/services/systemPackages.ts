@@ -54,13 +54,18 @@ export const SYSTEM_PACKAGES: SystemPackage[] = [
 		find: (probe) =>
 			[
 				...(probe.env.POSTGRES_BIN ? [probe.env.POSTGRES_BIN] : []),
-				...probe.list('/usr/lib/postgresql').map((major) => path.join('/usr/lib/postgresql', major, 'bin')),
+				...probe
+					.list('/usr/lib/postgresql')
+					.map((major) => path.join('/usr/lib/postgresql', major, 'bin')),
 			].find((bin) => probe.exists(path.join(bin, 'initdb'))),
 	},
 	{
 		name: 'redis-server',
 		neededBy: 'the queue-mode suite',
-		find: (probe) => (probe.env.REDIS_SERVER && probe.exists(probe.env.REDIS_SERVER) ? probe.env.REDIS_SERVER : onPath(probe, 'redis-server')),
+		find: (probe) =>
+			probe.env.REDIS_SERVER && probe.exists(probe.env.REDIS_SERVER)
+				? probe.env.REDIS_SERVER
+				: onPath(probe, 'redis-server'),
 	},
 ];
 
@@ -74,11 +79,16 @@ export function installCommand(names: string[], root: boolean): string {
  * Finds the packages and installs the missing ones when it may. Returns the exit code for the caller:
  * 0 when every package is there (found or installed), 1 otherwise, having said what to run.
  */
-export async function ensureSystemPackages(probe: SystemProbe, packages = SYSTEM_PACKAGES): Promise<number> {
+export async function ensureSystemPackages(
+	probe: SystemProbe,
+	packages = SYSTEM_PACKAGES,
+): Promise<number> {
 	const missing = () => packages.filter((pkg) => !pkg.find(probe));
 	const absent = missing();
 	if (!absent.length) {
-		probe.log(`system packages: ${packages.map((pkg) => `${pkg.name} (${pkg.find(probe)})`).join(', ')}`);
+		probe.log(
+			`system packages: ${packages.map((pkg) => `${pkg.name} (${pkg.find(probe)})`).join(', ')}`,
+		);
 		return 0;
 	}
 	const names = absent.map((pkg) => pkg.name);
@@ -98,22 +108,30 @@ export async function ensureSystemPackages(probe: SystemProbe, packages = SYSTEM
 		return 1;
 	}
 
-	probe.log(`Installing Debian packages: ${why} (${root ? 'as root' : 'with sudo'}); this takes a few minutes the first time.`);
+	probe.log(
+		`Installing Debian packages: ${why} (${root ? 'as root' : 'with sudo'}); this takes a few minutes the first time.`,
+	);
 	const env = { ...probe.env, DEBIAN_FRONTEND: 'noninteractive' };
 	const apt = (args: string[]) =>
-		root ? probe.run('apt-get', args, env) : probe.run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], env);
+		root
+			? probe.run('apt-get', args, env)
+			: probe.run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], env);
 	const started = Date.now();
 	for (const args of [['update'], ['install', '-y', ...names]]) {
 		probe.log(`$ ${root ? '' : 'sudo '}apt-get ${args.join(' ')}`);
 		const code = await apt(args);
 		if (code !== 0) {
-			probe.log(`apt-get ${args[0]} failed (exit code ${code}). Run it yourself:\n  ${installCommand(names, root)}`);
+			probe.log(
+				`apt-get ${args[0]} failed (exit code ${code}). Run it yourself:\n  ${installCommand(names, root)}`,
+			);
 			return 1;
 		}
 	}
 	const still = missing();
 	if (still.length) {
-		probe.log(`Installed, but still not found: ${still.map((pkg) => pkg.name).join(', ')}. Check the package's files (dpkg -L <package>).`);
+		probe.log(
+			`Installed, but still not found: ${still.map((pkg) => pkg.name).join(', ')}. Check the package's files (dpkg -L <package>).`,
+		);
 		return 1;
 	}
 	probe.log(`Installed ${names.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s.`);
