@@ -6,6 +6,19 @@
  *
  * Written from /work/shared/spec (API.md and seeds/) only. It imports nothing from nodes/ or
  * credentials/ on purpose: the node under test and this emulator must not share a code table.
+ *
+ * Signing a user in from a test (the test plays the user's browser with plain HTTP):
+ *   1. GET the authorization URL with fetch(url, { redirect: 'manual' }). There is no login page: the
+ *      emulator signs the user in at once and answers 302 to redirect_uri with code, state,
+ *      session_state and iss (errors: error, error_description, state, iss; a bad client or
+ *      redirect URI is a 400 HTML page, never a redirect).
+ *   2. Who signs in: the user queued by POST /__emulator/sign-in {userId | email} (one per sign-in,
+ *      first in first out); else the user login_hint names (user id or email); else, for an unknown
+ *      email in login_hint, a new user with that email; else the demo user.
+ *   3. Hand the Location's code to the service (e.g. GET the n8n webhook with its query), which
+ *      exchanges it at the token endpoint (redirect_uri and, after a code_challenge, code_verifier).
+ * Many users without the browser: POST /__emulator/users {count, clientId?} -> [{userId, email,
+ * accessToken, refreshToken, expiresIn, refreshExpiresIn}], each pair issued to that client.
  */
 import * as http from 'node:http';
 import * as crypto from 'node:crypto';
