@@ -13,6 +13,7 @@ import {
 	type ResolvedOptions,
 	type UserInput,
 } from './model';
+import { setFaults } from './faults';
 import { readBody, type Ctx } from './http';
 import { discovery, signInNext } from './login';
 import type { EmulatorState } from './state';
@@ -62,7 +63,7 @@ export async function handleControl(st: EmulatorState, req: http.IncomingMessage
 				json(200, { rules: st.faultRules });
 				return;
 			case 'POST /faults':
-				st.setFaults(input.rules as FaultRule[], input.seed as number | undefined);
+				setFaults(st, input.rules as FaultRule[], input.seed as number | undefined);
 				json(200, { rules: st.faultRules });
 				return;
 			case 'DELETE /faults':

@@ -11,12 +11,13 @@
  *   userdata.ts  the user data API and /user-wallets/get
  *   control.ts   the control API (/__emulator/...)
  * which share state.ts (users, clients, data, the log, counters, clock), tokens.ts (JWTs, sessions),
- * clientAuth.ts, http.ts (request context, replies, the request log), util.ts and model.ts (the
- * public constants and types, all re-exported here).
+ * faults.ts (fault rules), http.ts (request context, replies, the request log), util.ts and model.ts
+ * (the public constants and types, all re-exported here). clientAuth.ts is the login host's.
  */
 import * as http from 'node:http';
 import { CONTROL_PREFIX, type Emulator, type EmulatorOptions } from './model';
 import { handleControl } from './control';
+import { pickFault, setFaults } from './faults';
 import { describeBody, newCtx, readBody, record, sendJson, sleep, type Ctx } from './http';
 import { discovery, loginHandler, signInNext } from './login';
 import { EmulatorState } from './state';
@@ -60,7 +61,7 @@ async function handleApi(st: EmulatorState, req: http.IncomingMessage, res: http
 	const isUserData = isUserDataPath(path);
 	if (isUserData && st.opts.latencyMs > 0) await sleep(st, st.opts.latencyMs);
 
-	const fault = st.pickFault(path, isUserData);
+	const fault = pickFault(st, path, isUserData);
 	if (fault) {
 		if (fault.delayMs) await sleep(st, fault.delayMs);
 		if (fault.reset) {
@@ -138,7 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		signInNext: (u) => signInNext(st, u),
 		expireAccessTokens: (f) => expireAccessTokens(st, f),
 		addClient: (c) => st.addClient(c),
-		setFaults: (rules, seed) => st.setFaults(rules, seed),
+		setFaults: (rules, seed) => setFaults(st, rules, seed),
 		clearFaults() {
 			st.faultRules = [];
 		},

@@ -1,7 +1,7 @@
 /**
  * The emulator's state, shared by its three parts (login host, user data API, control API): users,
- * clients, stored values, tokens and sessions, faults, the request log, counters, the clock and the
- * options. reset() brings back what the emulator started with.
+ * clients, stored values, tokens and sessions, fault rules, the request log, counters, the clock and
+ * the options. reset() brings back what the emulator started with.
  */
 import * as crypto from 'node:crypto';
 import {
@@ -12,7 +12,6 @@ import {
 	type ClientInput,
 	type EmulatorOptions,
 	type EmulatorStats,
-	type FaultRule,
 	type RequestLogEntry,
 	type ResolvedOptions,
 	type StoreSnapshot,
@@ -278,57 +277,6 @@ export class EmulatorState {
 			client.publicKey = key;
 		}
 		this.clients.set(input.clientId, client);
-	}
-
-	// --- faults ---
-
-	setFaults(rules: FaultRule[], seedValue?: number): void {
-		if (!Array.isArray(rules)) throw new EmulatorError(400, 'rules must be an array');
-		if (seedValue !== undefined && (typeof seedValue !== 'number' || !Number.isFinite(seedValue))) {
-			throw new EmulatorError(400, 'seed must be a number');
-		}
-		const next: ActiveFault[] = rules.map((input, i) => {
-			const where = `rules[${i}]`;
-			if (!isPlainObject(input)) throw new EmulatorError(400, `${where} must be an object`);
-			const r = input as FaultRule;
-			if (r.path !== undefined && (typeof r.path !== 'string' || !r.path.startsWith('/'))) {
-				throw new EmulatorError(400, `${where}.path must be a path starting with /`);
-			}
-			const times: number = r.times ?? 1;
-			if (!Number.isInteger(times) || (times < 1 && times !== -1)) throw new EmulatorError(400, `${where}.times must be an integer >= 1 or -1`);
-			if (r.result !== undefined && !Number.isInteger(r.result)) throw new EmulatorError(400, `${where}.result must be an integer`);
-			if (r.status !== undefined && (!Number.isInteger(r.status) || (r.status as number) < 200 || (r.status as number) > 599)) {
-				throw new EmulatorError(400, `${where}.status must be an HTTP status`);
-			}
-			if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || r.delayMs < 0)) throw new EmulatorError(400, `${where}.delayMs must be >= 0`);
-			if (r.reset !== undefined && typeof r.reset !== 'boolean') throw new EmulatorError(400, `${where}.reset must be a boolean`);
-			if (r.retryAfter !== undefined && (typeof r.retryAfter !== 'string' || r.status === undefined)) {
-				throw new EmulatorError(400, `${where}.retryAfter must be a string, given with status`);
-			}
-			if (r.probability !== undefined && (typeof r.probability !== 'number' || r.probability < 0 || r.probability > 1)) {
-				throw new EmulatorError(400, `${where}.probability must be within 0..1`);
-			}
-			if (r.result === undefined && r.status === undefined && r.delayMs === undefined && r.reset !== true) {
-				throw new EmulatorError(400, `${where} needs result, status, delayMs or reset`);
-			}
-			return { ...r, times, remaining: times };
-		});
-		this.faultRules = next;
-		if (seedValue !== undefined) this.rng = mulberry32(seedValue);
-	}
-
-	pickFault(path: string, isUserData: boolean): ActiveFault | undefined {
-		for (const rule of this.faultRules) {
-			if (rule.remaining === 0) continue;
-			const matches = rule.path !== undefined ? rule.path === path : isUserData;
-			if (!matches) continue;
-			if (rule.probability !== undefined && rule.probability < 1 && !(this.rng() < rule.probability)) continue;
-			if (rule.remaining > 0) rule.remaining--;
-			this.stats.faultsApplied++;
-			this.faultRules = this.faultRules.filter((r) => r.remaining !== 0);
-			return rule;
-		}
-		return undefined;
 	}
 
 	// --- snapshots ---

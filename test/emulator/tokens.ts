@@ -18,7 +18,7 @@ import {
 import type { AccessRecord, EmulatorState, RefreshRecord } from './state';
 import { b64url, isPlainObject, parseScopes, walletKey } from './util';
 
-export function signJwt(st: EmulatorState, payload: Record<string, unknown>): string {
+function signJwt(st: EmulatorState, payload: Record<string, unknown>): string {
 	const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'hyperid-emulator' }));
 	const body = b64url(JSON.stringify(payload));
 	const sig = crypto.createHmac('sha256', st.jwtSecret).update(`${header}.${body}`).digest('base64url');

@@ -8,7 +8,7 @@ import { IDENTITY_PROVIDERS, type Wallet } from './model';
 import { finish, type Ctx, type Handler } from './http';
 import { MAX_SEARCHES, type AccessRecord, type EmulatorState, type Entry } from './state';
 import { authenticate } from './tokens';
-import { codePointLength, isPlainObject, randomId, utf8Bytes, walletKey } from './util';
+import { codePointLength, isPlainObject, randomId, topLevelRawValue, utf8Bytes, walletKey } from './util';
 
 // ---------------------------------------------------------------------------------------------
 // Endpoint table: one code table per endpoint (API.md "Family-specific codes", seeds win)
@@ -65,7 +65,7 @@ function codesFor(family: Family, op: Op): FamilyCodes {
 	}
 }
 
-export const ENDPOINTS = new Map<string, EndpointDef>();
+const ENDPOINTS = new Map<string, EndpointDef>();
 for (const family of Object.keys(FAMILY_PREFIX) as Family[]) {
 	const ops: Op[] = family === 'plain' ? ['set', 'get'] : ['set', 'get', 'list-get', 'shared-list-get', 'delete'];
 	for (const op of ops) {
@@ -105,84 +105,67 @@ export function answerResult(st: EmulatorState, ctx: Ctx, res: http.ServerRespon
 
 type UserDataReply = { status?: number; body: Record<string, unknown> };
 
-/**
- * The raw source text of a top-level field of a JSON object (text already known to be valid JSON),
- * so that an int64 request_id is echoed digit for digit even beyond 2^53.
- */
-function topLevelRawValue(text: string, field: string): string | undefined {
-	let i = 0;
-	const n = text.length;
-	const ws = () => {
-		while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+function userDataRequest(
+	st: EmulatorState,
+	ctx: Ctx,
+	def: EndpointDef | undefined,
+): { status?: number; text: string; result: number; headers?: Record<string, string> } {
+	const rid = requestIdOf(ctx.raw);
+	const reply = (r: UserDataReply, headers?: Record<string, string>) => {
+		const result = r.body.result as number;
+		if (result >= 0) st.stats.userDataServed++;
+		return { status: r.status, text: userDataJson(rid.raw, r.body), result, headers };
 	};
-	const readString = (): string => {
-		const start = i;
-		i++;
-		while (i < n) {
-			const c = text[i];
-			if (c === '\\') i += 2;
-			else if (c === '"') {
-				i++;
-				break;
-			} else i++;
-		}
-		return JSON.parse(text.slice(start, i)) as string;
-	};
-	const skipValue = () => {
-		const c = text[i];
-		if (c === '"') {
-			readString();
-			return;
-		}
-		if (c === '{' || c === '[') {
-			let depth = 0;
-			while (i < n) {
-				const d = text[i];
-				if (d === '"') {
-					readString();
-					continue;
-				}
-				if (d === '{' || d === '[') depth++;
-				else if (d === '}' || d === ']') {
-					depth--;
-					if (depth === 0) {
-						i++;
-						return;
-					}
-				}
-				i++;
-			}
-			return;
-		}
-		while (i < n && !',}] \t\n\r'.includes(text[i])) i++;
-	};
-	ws();
-	if (text[i] !== '{') return undefined;
-	i++;
-	let found: string | undefined;
-	while (i < n) {
-		ws();
-		if (text[i] !== '"') break;
-		const key = readString();
-		ws();
-		if (text[i] !== ':') break;
-		i++;
-		ws();
-		const start = i;
-		skipValue();
-		if (key === field) found = text.slice(start, i);
-		ws();
-		if (text[i] === ',') {
-			i++;
-			continue;
-		}
-		break;
+	const auth = authenticate(st, ctx.headers.authorization);
+	if (!auth.ok) {
+		const headers: Record<string, string> | undefined =
+			auth.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="HyperID"' } : undefined;
+		return reply({ status: auth.status, body: { result: auth.result } }, headers);
 	}
-	return found;
+	const isRead = def === undefined || def.op === 'get' || def.op === 'list-get' || def.op === 'shared-list-get';
+	// every user-data endpoint lists `email` next to user-data-get / user-data-set
+	const needed = isRead ? 'user-data-get' : 'user-data-set';
+	if (!auth.rec.scopes.includes(needed) || !auth.rec.scopes.includes('email')) return reply({ body: { result: -3 } });
+	if (ctx.tooLarge) return reply({ body: { result: -5 } });
+	let body: unknown;
+	try {
+		// HyperID's SDKs send calls with no required field with no body at all: that is {}
+		body = ctx.raw === '' ? {} : JSON.parse(ctx.raw);
+	} catch {
+		return reply({ body: { result: -5 } });
+	}
+	if (!isPlainObject(body) || !rid.valid) return reply({ body: { result: -5 } });
+	const out = def ? handleUserData(st, def, body, auth.rec) : handleUserWallets(st, auth.rec);
+	return reply({ body: out });
 }
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+
+function requestIdOf(raw: string): { raw?: string; valid: boolean } {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(raw);
+	} catch {
+		return { valid: true };
+	}
+	if (!isPlainObject(parsed) || parsed.request_id === undefined) return { valid: true };
+	const text = topLevelRawValue(raw, 'request_id');
+	if (typeof parsed.request_id !== 'number' || text === undefined || !/^-?(0|[1-9][0-9]*)$/.test(text)) return { valid: false };
+	const big = BigInt(text);
+	if (big < INT64_MIN || big > INT64_MAX) return { valid: false };
+	return { raw: text, valid: true };
+}
+
+function userDataJson(ridRaw: string | undefined, obj: Record<string, unknown>): string {
+	const rest = JSON.stringify(obj);
+	if (ridRaw === undefined) return rest;
+	return rest === '{}' ? `{"request_id":${ridRaw}}` : `{"request_id":${ridRaw},${rest.slice(1)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The endpoints: storage per user and target, then one function for all 22, and the wallets
+// ---------------------------------------------------------------------------------------------
 
 function targetMap(st: EmulatorState, userId: string, target: string, create: boolean): Map<string, Entry> | undefined {
 	let u = st.data.get(userId);
@@ -368,59 +351,4 @@ function handleUserWallets(st: EmulatorState, tok: AccessRecord): Record<string,
 		wallets_private: (user?.wallets ?? []).filter((w) => !w.public).map(view),
 		wallets_public: (user?.wallets ?? []).filter((w) => w.public).map(view),
 	};
-}
-
-function requestIdOf(raw: string): { raw?: string; valid: boolean } {
-	let parsed: unknown;
-	try {
-		parsed = JSON.parse(raw);
-	} catch {
-		return { valid: true };
-	}
-	if (!isPlainObject(parsed) || parsed.request_id === undefined) return { valid: true };
-	const text = topLevelRawValue(raw, 'request_id');
-	if (typeof parsed.request_id !== 'number' || text === undefined || !/^-?(0|[1-9][0-9]*)$/.test(text)) return { valid: false };
-	const big = BigInt(text);
-	if (big < INT64_MIN || big > INT64_MAX) return { valid: false };
-	return { raw: text, valid: true };
-}
-
-function userDataJson(ridRaw: string | undefined, obj: Record<string, unknown>): string {
-	const rest = JSON.stringify(obj);
-	if (ridRaw === undefined) return rest;
-	return rest === '{}' ? `{"request_id":${ridRaw}}` : `{"request_id":${ridRaw},${rest.slice(1)}`;
-}
-
-function userDataRequest(
-	st: EmulatorState,
-	ctx: Ctx,
-	def: EndpointDef | undefined,
-): { status?: number; text: string; result: number; headers?: Record<string, string> } {
-	const rid = requestIdOf(ctx.raw);
-	const reply = (r: UserDataReply, headers?: Record<string, string>) => {
-		const result = r.body.result as number;
-		if (result >= 0) st.stats.userDataServed++;
-		return { status: r.status, text: userDataJson(rid.raw, r.body), result, headers };
-	};
-	const auth = authenticate(st, ctx.headers.authorization);
-	if (!auth.ok) {
-		const headers: Record<string, string> | undefined =
-			auth.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="HyperID"' } : undefined;
-		return reply({ status: auth.status, body: { result: auth.result } }, headers);
-	}
-	const isRead = def === undefined || def.op === 'get' || def.op === 'list-get' || def.op === 'shared-list-get';
-	// every user-data endpoint lists `email` next to user-data-get / user-data-set
-	const needed = isRead ? 'user-data-get' : 'user-data-set';
-	if (!auth.rec.scopes.includes(needed) || !auth.rec.scopes.includes('email')) return reply({ body: { result: -3 } });
-	if (ctx.tooLarge) return reply({ body: { result: -5 } });
-	let body: unknown;
-	try {
-		// HyperID's SDKs send calls with no required field with no body at all: that is {}
-		body = ctx.raw === '' ? {} : JSON.parse(ctx.raw);
-	} catch {
-		return reply({ body: { result: -5 } });
-	}
-	if (!isPlainObject(body) || !rid.valid) return reply({ body: { result: -5 } });
-	const out = def ? handleUserData(st, def, body, auth.rec) : handleUserWallets(st, auth.rec);
-	return reply({ body: out });
 }

@@ -47,6 +47,82 @@ export function maskSecrets(value: unknown): unknown {
 	return value;
 }
 
+/**
+ * The raw source text of a top-level field of a JSON object (text already known to be valid JSON),
+ * so that an int64 request_id is echoed digit for digit even beyond 2^53.
+ */
+export function topLevelRawValue(text: string, field: string): string | undefined {
+	let i = 0;
+	const n = text.length;
+	const ws = () => {
+		while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+	};
+	const readString = (): string => {
+		const start = i;
+		i++;
+		while (i < n) {
+			const c = text[i];
+			if (c === '\\') i += 2;
+			else if (c === '"') {
+				i++;
+				break;
+			} else i++;
+		}
+		return JSON.parse(text.slice(start, i)) as string;
+	};
+	const skipValue = () => {
+		const c = text[i];
+		if (c === '"') {
+			readString();
+			return;
+		}
+		if (c === '{' || c === '[') {
+			let depth = 0;
+			while (i < n) {
+				const d = text[i];
+				if (d === '"') {
+					readString();
+					continue;
+				}
+				if (d === '{' || d === '[') depth++;
+				else if (d === '}' || d === ']') {
+					depth--;
+					if (depth === 0) {
+						i++;
+						return;
+					}
+				}
+				i++;
+			}
+			return;
+		}
+		while (i < n && !',}] \t\n\r'.includes(text[i])) i++;
+	};
+	ws();
+	if (text[i] !== '{') return undefined;
+	i++;
+	let found: string | undefined;
+	while (i < n) {
+		ws();
+		if (text[i] !== '"') break;
+		const key = readString();
+		ws();
+		if (text[i] !== ':') break;
+		i++;
+		ws();
+		const start = i;
+		skipValue();
+		if (key === field) found = text.slice(start, i);
+		ws();
+		if (text[i] === ',') {
+			i++;
+			continue;
+		}
+		break;
+	}
+	return found;
+}
+
 export function statusText(status: number): string {
 	const known: Record<number, string> = {
 		400: 'bad_request',
