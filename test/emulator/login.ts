@@ -138,7 +138,8 @@ function signingInUser(st: EmulatorState, hint: string | null): User {
 function handleAuth(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void {
 	const q = ctx.url.searchParams;
 	const page = (status: number, title: string, text: string) =>
-		finish(st, 
+		finish(
+			st,
 			ctx,
 			res,
 			status,
@@ -218,7 +219,8 @@ function handleUserinfo(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): 
 	const fromForm = ctx.method === 'POST' && ctx.headers.authorization === undefined ? oauthParams(ctx).access_token : undefined;
 	const auth = authenticate(st, fromForm !== undefined ? `Bearer ${fromForm}` : ctx.headers.authorization);
 	if (!auth.ok) {
-		sendJson(st, 
+		sendJson(
+			st,
 			ctx,
 			res,
 			401,
@@ -228,7 +230,8 @@ function handleUserinfo(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): 
 		return;
 	}
 	if (!auth.rec.scopes.includes('openid')) {
-		sendJson(st, 
+		sendJson(
+			st,
 			ctx,
 			res,
 			403,
