@@ -9,6 +9,7 @@ import type { Operation } from './families';
 import { endpointFor, findFamily, WALLET_RESOURCE } from './families';
 import { prepare as prepareGet, readValues } from './get';
 import { prepare as prepareGetAll } from './getAll';
+import { addHints, RunHints } from './hints';
 import { prepare as prepareListKeys } from './listKeys';
 import { prepare as prepareListSharedKeys } from './listSharedKeys';
 import { ItemParameters } from './itemParameters';
@@ -16,7 +17,7 @@ import type { ValueFormat } from './parameters';
 import { readOutputField } from './parameters';
 import { prepare as prepareSet } from './set';
 import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
-import { KEYS_PER_REQUEST } from './types';
+import { KEYS_PER_REQUEST, ONE_RULE_FROM_VERSION } from './types';
 import { prepare as prepareWallets } from './wallet';
 
 const PREPARE: Record<Operation, Prepare> = {
@@ -75,6 +76,22 @@ function readSettings(
 			description: 'Pick a resource and an operation from the lists.',
 		});
 	}
+	const version = ctx.getNode().typeVersion;
+	// an AI tool decides itself when to call; erasing everything cannot be undone (README: AI tool)
+	if (operation === 'deleteAll' && version >= ONE_RULE_FROM_VERSION && ctx.getNode().type.endsWith('Tool')) {
+		throw new NodeOperationError(ctx.getNode(), 'Delete All is not available when the node is used as an AI tool', {
+			description: 'An agent could erase every key without a way back. Use Delete with the keys to remove, or run Delete All as a regular workflow step.',
+		});
+	}
+	const hints = new RunHints();
+	if (options.simplify === false && (operation === 'get' || operation === 'getAll')) {
+		if (options.getOutput === 'allValues' || options.getOutput === 'mergeIntoInput') {
+			hints.optionIgnored('Values Output has no effect while Simplify is off: each item gets HyperID\'s whole response. Turn Simplify on to use it.');
+		}
+		if (options.batchReads === true && operation === 'get') {
+			hints.optionIgnored('Batch Reads has no effect while Simplify is off: each item is read with its own request. Turn Simplify on to combine reads.');
+		}
+	}
 	return {
 		options,
 		settings: {
@@ -91,6 +108,9 @@ function readSettings(
 			batchReads:
 				typeof options.batchReads === 'boolean' ? options.batchReads : ctx.getNode().typeVersion >= BATCH_READS_DEFAULT_FROM_VERSION,
 			parameters: new ItemParameters(ctx, items),
+			trimKeys: version >= ONE_RULE_FROM_VERSION,
+			valuesAsGiven: version >= ONE_RULE_FROM_VERSION,
+			hints,
 		},
 	};
 }
@@ -347,6 +367,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	});
 	tasks.push(...batchTasks(this, session, settings, batched, record));
 	await runBounded(tasks, settings.concurrency, () => failed);
+	addHints(this, settings.hints);
 
 	// Merge Into Input Item gives the input item back: its binary data too
 	const mergesIntoInput = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);
