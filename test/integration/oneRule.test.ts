@@ -25,7 +25,7 @@ async function runAt(typeVersion: number, parameters: INodeParameters, inputItem
 }
 
 /** value_data per key, as the set requests of a run sent them. */
-function sent(r: { requests: Array<{ path: string; body: unknown }> }): Record<string, string> {
+function sent(r: { requests: Array<{ path: string; body?: unknown }> }): Record<string, string> {
 	const out: Record<string, string> = {};
 	for (const entry of r.requests.filter((request) => request.path === SET)) {
 		const body = entry.body as IDataObject;
