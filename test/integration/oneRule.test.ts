@@ -209,7 +209,7 @@ describe('Delete All as an AI tool', () => {
 	test('version 1.2: refused before anything is sent, saying what to use instead', async () => {
 		await callApi(emulator, credentialFor(emulator), SET, { value_key: 'keep', value_data: 'me', access_scope: 0 });
 		const r = await runAt(1.2, deleteAll, [{}], TOOL);
-		expect(r.error?.message).toBe('Delete All is not available when the node is used as an AI tool');
+		expect(r.error?.message).toBe('Delete All is not available when the node is used as an AI tool (item 0)');
 		expect(String(r.error?.description)).toMatch(/Use Delete with the keys/);
 		expect(emulator.requests().filter((entry) => entry.path.startsWith('/user-'))).toEqual([]);
 	});

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, NodeExecutionHint } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, NodeExecutionHint } from 'n8n-workflow';
 
 /** How many examples a hint names before it says "and N more". */
 const EXAMPLES = 3;
@@ -19,6 +19,22 @@ export class RunHints {
 	private readonly writers = new Map<string, { key: string; items: number[] }>();
 	private readonly ignored: string[] = [];
 
+	/**
+	 * Options that do nothing while Simplify is off. The editor hides them then; an expression that
+	 * turns Simplify off is not known to the editor, so the run says it.
+	 */
+	static forOptions(options: IDataObject, operation: string): RunHints {
+		const hints = new RunHints();
+		if (options.simplify !== false || (operation !== 'get' && operation !== 'getAll')) return hints;
+		if (options.getOutput === 'allValues' || options.getOutput === 'mergeIntoInput') {
+			hints.optionIgnored("Values Output has no effect while Simplify is off: each item gets HyperID's whole response. Turn Simplify on to use it.");
+		}
+		if (options.batchReads === true && operation === 'get') {
+			hints.optionIgnored('Batch Reads has no effect while Simplify is off: each item is read with its own request. Turn Simplify on to combine reads.');
+		}
+		return hints;
+	}
+
 	keyTrimmed(given: string, key: string): void {
 		if (given !== key && !this.trimmed.has(given)) this.trimmed.set(given, key);
 	}
@@ -30,8 +46,7 @@ export class RunHints {
 		this.writers.set(id, writers);
 	}
 
-	/** An option that cannot apply in this run, and why. */
-	optionIgnored(message: string): void {
+	private optionIgnored(message: string): void {
 		this.ignored.push(message);
 	}
 

@@ -77,21 +77,6 @@ function readSettings(
 		});
 	}
 	const version = ctx.getNode().typeVersion;
-	// an AI tool decides itself when to call; erasing everything cannot be undone (README: AI tool)
-	if (operation === 'deleteAll' && version >= ONE_RULE_FROM_VERSION && ctx.getNode().type.endsWith('Tool')) {
-		throw new NodeOperationError(ctx.getNode(), 'Delete All is not available when the node is used as an AI tool', {
-			description: 'An agent could erase every key without a way back. Use Delete with the keys to remove, or run Delete All as a regular workflow step.',
-		});
-	}
-	const hints = new RunHints();
-	if (options.simplify === false && (operation === 'get' || operation === 'getAll')) {
-		if (options.getOutput === 'allValues' || options.getOutput === 'mergeIntoInput') {
-			hints.optionIgnored('Values Output has no effect while Simplify is off: each item gets HyperID\'s whole response. Turn Simplify on to use it.');
-		}
-		if (options.batchReads === true && operation === 'get') {
-			hints.optionIgnored('Batch Reads has no effect while Simplify is off: each item is read with its own request. Turn Simplify on to combine reads.');
-		}
-	}
 	return {
 		options,
 		settings: {
@@ -110,7 +95,7 @@ function readSettings(
 			parameters: new ItemParameters(ctx, items),
 			trimKeys: version >= ONE_RULE_FROM_VERSION,
 			valuesAsGiven: version >= ONE_RULE_FROM_VERSION,
-			hints,
+			hints: RunHints.forOptions(options, operation),
 		},
 	};
 }
