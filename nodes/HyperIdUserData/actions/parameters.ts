@@ -64,16 +64,6 @@ export function toKey(
 	return key;
 }
 
-export function readKey(
-	ctx: IExecuteFunctions,
-	parameters: ItemParameters,
-	itemIndex: number,
-	maxKeyLength: number,
-	trim: boolean,
-): string {
-	return toKey(ctx, itemIndex, parameters.get('key', itemIndex), 'The key', maxKeyLength, trim);
-}
-
 /** Keys from the UI list, a comma-separated string, or an array from an expression. */
 export function readKeys(
 	ctx: IExecuteFunctions,

@@ -6,7 +6,6 @@ import {
 	fieldToStoredValue,
 	inputError,
 	readAccessScope,
-	readKey,
 	readTarget,
 	readValue,
 	toKey,
@@ -244,9 +243,7 @@ function keyFailure(ctx: IExecuteFunctions, itemIndex: number, entries: Entry[],
 
 function prepareSingle(ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings): ItemWork {
 	const family = settings.family!;
-	const given = settings.parameters.get('key', itemIndex);
-	const key = readKey(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, settings.trimKeys);
-	if (typeof given === 'string') settings.hints.keyTrimmed(given, key);
+	const key = keyOf(ctx, settings, itemIndex, settings.parameters.get('key', itemIndex), 'The key');
 	const origin = settings.valuesAsGiven ? valueOrigin(settings.parameters.raw('value', '')) : undefined;
 	const value = readValue(ctx, settings.parameters, itemIndex, settings.valueFormat, origin);
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
