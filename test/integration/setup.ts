@@ -222,6 +222,6 @@ export async function callApi(emulator: Emulator, credentials: CredentialStore, 
 }
 
 /** The stored values of one target of the demo user: { key: {value_data, access_scope, client_id} }. */
-export function stored(emulator: Emulator, target: string, userId = DEMO.userId) {
+export function stored(emulator: Emulator, target: string, userId: string = DEMO.userId) {
 	return emulator.store().data[userId]?.[target] ?? {};
 }

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { description as authenticationDescription, refreshedTokensFieldOption } from './authentication';
 import { WALLET_RESOURCE } from './families';
 import { description as getDescription } from './get';
 import { description as listSharedKeysDescription } from './listSharedKeys';
@@ -145,6 +146,7 @@ const options: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
+		refreshedTokensFieldOption,
 		// on by default from node version 1.1; version 1 keeps the default its saved workflows rely on
 		{
 			displayName: 'Batch Reads',
@@ -286,6 +288,7 @@ const options: INodeProperties = {
 };
 
 export const properties: INodeProperties[] = [
+	...authenticationDescription,
 	resource,
 	plainOperation,
 	familyOperation,

@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { readConnection } from '../transport/connection';
 import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
+import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
 import { prepare as prepareDelete } from './delete';
 import { prepare as prepareDeleteAll } from './deleteAll';
 import type { Operation } from './families';
@@ -124,12 +125,14 @@ function batchTasks(
 	const groups = new Map<string, ItemWork[][]>();
 	for (const work of works) {
 		const read = work.read!;
-		const chunks = groups.get(read.group) ?? [];
+		// a combined read acts for one user: only items with the same tokens join it
+		const group = session.userTokens ? `${session.userTokens.batchKey(work.itemIndex)} ${read.group}` : read.group;
+		const chunks = groups.get(group) ?? [];
 		const last = chunks[chunks.length - 1];
 		const lastKeys = last ? last.reduce((sum, entry) => sum + entry.read!.keys.length, 0) : Infinity;
 		if (last && lastKeys + read.keys.length <= KEYS_PER_REQUEST) last.push(work);
 		else chunks.push([work]);
-		groups.set(read.group, chunks);
+		groups.set(group, chunks);
 	}
 	const tasks: Task[] = [];
 	for (const chunks of groups.values()) {
@@ -298,14 +301,39 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	return { json, pairedItem: { item: itemIndex } };
 }
 
+/** Stored values are a user's: in User's Tokens mode, writes are ordered per user. */
+function ownedBy(work: ItemWork | SplitWork, subject: string): void {
+	const own = (ids: string[]) => ids.map((id) => `${subject} ${id}`);
+	if ('parts' in work) for (const part of work.parts) part.writes = own(part.writes);
+	else if (work.writes) work.writes = own(work.writes);
+}
+
+async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promise<HyperIdSession> {
+	const transport = {
+		retries: numberOption(ctx, options, 'retries', 'Retries', 3, 0, 10),
+		retryDelayMs: numberOption(ctx, options, 'retryDelay', 'Retry Delay (Ms)', 500, 0, Number.MAX_SAFE_INTEGER),
+		timeoutMs: numberOption(ctx, options, 'timeout', 'Timeout (Ms)', 30_000, 1, Number.MAX_SAFE_INTEGER),
+	};
+	if (authenticationOf(ctx) !== AUTHENTICATION.userTokens) return new HyperIdSession(ctx, await readConnection(ctx), transport);
+	const client = await readClient(ctx);
+	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD);
+	let session: HyperIdSession | undefined;
+	const userTokens = new UserTokens(ctx, client, field, {
+		retries: transport.retries,
+		timeoutMs: transport.timeoutMs,
+		backoff: (attempt) => Math.min(30_000, transport.retryDelayMs * 2 ** (attempt - 1)),
+		cancelled: () => ctx.getExecutionCancelSignal?.()?.aborted === true,
+		onRefreshAttempt: () => session && session.stats.refreshes++,
+	});
+	session = new HyperIdSession(ctx, userTokensConnection(ctx, client), transport, userTokens);
+	return session;
+}
+
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const { settings, options } = readSettings(this, items);
-	const session = new HyperIdSession(this, await readConnection(this), {
-		retries: numberOption(this, options, 'retries', 'Retries', 3, 0, 10),
-		retryDelayMs: numberOption(this, options, 'retryDelay', 'Retry Delay (Ms)', 500, 0, Number.MAX_SAFE_INTEGER),
-		timeoutMs: numberOption(this, options, 'timeout', 'Timeout (Ms)', 30_000, 1, Number.MAX_SAFE_INTEGER),
-	});
+	const session = await openSession(this, options);
+	const userTokens = session.userTokens;
 	if (settings.family?.target === 'identityProvider') {
 		settings.knownProviders = await session.identityProviders();
 	}
@@ -317,7 +345,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const works: Array<ItemWork | SplitWork> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			works.push(prepare(this, itemIndex, settings));
+			userTokens?.check(itemIndex);
+			const work = prepare(this, itemIndex, settings);
+			if (userTokens) ownedBy(work, userTokens.subjectOf(itemIndex));
+			works.push(work);
 		} catch (error) {
 			const failure = toNodeError(this, error, itemIndex);
 			if (!continueOnFail) throw failure;
@@ -354,12 +385,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const outcome = outcomes[itemIndex];
 		if (outcome instanceof Error) {
-			if (!continueOnFail) throw outcome;
+			if (!continueOnFail) throw userTokens ? userTokens.withRefreshedTokens(outcome) : outcome;
 			output.push(errorItem(outcome, itemIndex));
 		} else if (outcome) {
 			const binary = mergesIntoInput ? items[itemIndex].binary : undefined;
 			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });
 		}
 	}
-	return [output];
+	return [userTokens ? userTokens.addRefreshedTokens(output, items.length) : output];
 }

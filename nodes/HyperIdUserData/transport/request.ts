@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { Connection, HyperIdContext } from './connection';
@@ -7,6 +7,8 @@ import type { Recovery } from './refresh';
 import { DeadCredential, recoverToken } from './refresh';
 import type { Endpoint, RequestSubject } from './resultCodes';
 import { meaningOf, resultError } from './resultCodes';
+import type { UserTokens } from './userTokens';
+import { sendWithUserToken } from './userTokens';
 
 export interface TransportOptions {
 	/** Retries after the first attempt for transient faults (-4, HTTP 429/5xx, dropped connections, timeouts). */
@@ -135,6 +137,8 @@ export class HyperIdSession {
 		readonly ctx: HyperIdContext,
 		private readonly connection: Connection,
 		readonly options: TransportOptions,
+		/** Authentication "User's Tokens": each item's own token, refreshed per user (transport/userTokens.ts). */
+		readonly userTokens?: UserTokens,
 	) {
 		this.knownToken = connection.tokenAtStart;
 	}
@@ -171,7 +175,7 @@ export class HyperIdSession {
 			const sent: { token?: string } = {};
 			let outcome: IDataObject | 'auth' | TransientFault;
 			try {
-				outcome = await this.send(url, body, sent);
+				outcome = await this.send(url, body, sent, itemIndex);
 			} catch (error) {
 				const code = errorCode(error);
 				if (!code || this.cancelled()) throw this.wrapUnexpected(error, endpoint, itemIndex);
@@ -205,6 +209,16 @@ export class HyperIdSession {
 				else throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
 			}
 
+			if (failure === 'auth' && this.userTokens) {
+				if (recoveries >= MAX_TOKEN_RECOVERIES) {
+					throw resultError(this.ctx.getNode(), endpoint, outcome === 'auth' ? { result: -1 } : (outcome as IDataObject), subject, itemIndex);
+				}
+				const expired = outcome !== 'auth' && meaningOf(endpoint, Number((outcome as IDataObject).result)) === 'tokenExpired';
+				await this.userTokens.afterRefusal(itemIndex, sent.token, expired);
+				recoveries++;
+				attempt--;
+				continue;
+			}
 			if (failure === 'auth') {
 				const usedToken = sent.token ?? this.knownToken;
 				// A token this process just refreshed, refused again (or a request refused too often): no loop.
@@ -241,19 +255,10 @@ export class HyperIdSession {
 	 * tells which access token n8n signed it with (where n8n reads the credential through the
 	 * context it is given, as n8n-core does), so a refused token can be told from a newer stored one.
 	 */
-	private async send(url: string, body: IDataObject, sent: { token?: string }): Promise<IDataObject | 'auth' | TransientFault> {
+	private async send(url: string, body: IDataObject, sent: { token?: string }, itemIndex: number): Promise<IDataObject | 'auth' | TransientFault> {
 		this.stats.requests++;
 		const ctx = this.ctx;
-		const signing = Object.create(ctx, {
-			getCredentials: {
-				value: async (type: string, itemIndex?: number) => {
-					const credentials = await ctx.getCredentials(type, itemIndex);
-					sent.token = accessTokenOf(credentials);
-					return credentials;
-				},
-			},
-		}) as HyperIdContext;
-		const response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, {
+		const request: IHttpRequestOptions = {
 			method: 'POST',
 			url,
 			// n8n sends no body at all for an empty object. HyperID takes that as {} too (its SDKs send none),
@@ -264,7 +269,23 @@ export class HyperIdSession {
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: this.options.timeoutMs,
-		})) as IN8nHttpFullResponse;
+		};
+		let response: IN8nHttpFullResponse;
+		if (this.userTokens) {
+			sent.token = this.userTokens.tokenFor(itemIndex);
+			response = await sendWithUserToken(ctx, request, sent.token);
+		} else {
+			const signing = Object.create(ctx, {
+				getCredentials: {
+					value: async (type: string, index?: number) => {
+						const credentials = await ctx.getCredentials(type, index);
+						sent.token = accessTokenOf(credentials);
+						return credentials;
+					},
+				},
+			}) as HyperIdContext;
+			response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, request)) as IN8nHttpFullResponse;
+		}
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
 		if (status === 401) return 'auth';
