@@ -6,6 +6,19 @@
  *
  * Written from /work/shared/spec (API.md and seeds/) only. It imports nothing from nodes/ or
  * credentials/ on purpose: the node under test and this emulator must not share a code table.
+ *
+ * Signing a user in from a test (the test plays the user's browser with plain HTTP):
+ *   1. GET the authorization URL with fetch(url, { redirect: 'manual' }). There is no login page: the
+ *      emulator signs the user in at once and answers 302 to redirect_uri with code, state,
+ *      session_state and iss (errors: error, error_description, state, iss; a bad client or
+ *      redirect URI is a 400 HTML page, never a redirect).
+ *   2. Who signs in: the user queued by POST /__emulator/sign-in {userId | email} (one per sign-in,
+ *      first in first out); else the user login_hint names (user id or email); else, for an unknown
+ *      email in login_hint, a new user with that email; else the demo user.
+ *   3. Hand the Location's code to the service (e.g. GET the n8n webhook with its query), which
+ *      exchanges it at the token endpoint (redirect_uri and, after a code_challenge, code_verifier).
+ * Many users without the browser: POST /__emulator/users {count, clientId?} -> [{userId, email,
+ * accessToken, refreshToken, expiresIn, refreshExpiresIn}], each pair issued to that client.
  */
 import * as http from 'node:http';
 import * as crypto from 'node:crypto';
@@ -28,6 +41,8 @@ export const REVOKE_PATH = `${OIDC_PATH}/revoke`;
 /** introspection_endpoint (RFC 7662). */
 export const INTROSPECT_PATH = `${TOKEN_PATH}/introspect`;
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** PKCE methods Keycloak accepts on the authorization request (discovery: code_challenge_methods_supported). */
+export const CODE_CHALLENGE_METHODS = ['plain', 'S256'];
 /** The endpoints that take a form body (and client authentication). */
 const OAUTH_FORM_PATHS = [TOKEN_PATH, LOGOUT_PATH, REVOKE_PATH, INTROSPECT_PATH];
 export const CONTROL_PREFIX = '/__emulator/';
@@ -94,6 +109,8 @@ export interface EmulatorOptions {
 	accessTokenLifetime?: number;
 	/** Refresh token lifetime in seconds. [2592000 = 30 days] */
 	refreshTokenLifetime?: number;
+	/** Authorization code lifetime in seconds (Keycloak's default). [60] */
+	codeLifetime?: number;
 	/**
 	 * 0 = off. N > 0: an access token is expired (-2) once N successful user-data requests have been
 	 * served in total (all tokens, all clients) since that token was issued. So every token issued
@@ -116,6 +133,7 @@ export interface ResolvedOptions {
 	defaultPageSize: number;
 	accessTokenLifetime: number;
 	refreshTokenLifetime: number;
+	codeLifetime: number;
 	expireTokensEveryRequests: number;
 	log: boolean;
 	maxBodyBytes: number;
@@ -161,6 +179,33 @@ export interface ClientInput {
 	clientSecret?: string;
 	/** An RSA public key (PEM, SPKI or PKCS#1): RS256 client assertions. */
 	publicKeyPem?: string;
+	/**
+	 * Valid redirect URIs, as Keycloak matches them: exact, or a prefix ending in `*`. Without any, the
+	 * client takes every absolute http(s) redirect URI (the demo client does: n8n's port varies).
+	 */
+	redirectUris?: string[];
+}
+
+export interface AddUsersOptions {
+	/** How many new users (1..10000). */
+	count: number;
+	/** userIds are prefix + 1, 2, ... (numbers already taken are skipped). ["user-"] */
+	prefix?: string;
+	/** The client the tokens are issued to. [the demo client] */
+	clientId?: string;
+	scopes?: string[] | string;
+	/** Access token lifetime in seconds. [accessTokenLifetime] */
+	expiresIn?: number;
+}
+
+/** A user created by addUsers, signed in to the client: the pair a service keeps for that user. */
+export interface SignedInUser {
+	userId: string;
+	email: string;
+	accessToken: string;
+	refreshToken: string;
+	expiresIn: number;
+	refreshExpiresIn: number;
 }
 
 export interface CreateTokenOptions {
@@ -187,6 +232,9 @@ export interface TokenEndpointResponse {
 	refresh_expires_in: number;
 	scope: string;
 	id_token?: string;
+	/** the session id (the access token's `sid`), as Keycloak answers */
+	session_state: string;
+	'not-before-policy': number;
 }
 
 export interface FaultRule {
@@ -264,6 +312,12 @@ export interface Emulator {
 	reset(): void;
 	createToken(opts?: CreateTokenOptions): TokenGrant;
 	addUser(user: UserInput): User;
+	/** Many new users at once, each signed in to one client (no browser): their token pairs. */
+	addUsers(opts: AddUsersOptions): SignedInUser[];
+	/** The next authorization request signs in this user (created when unknown), before any login_hint. */
+	signInNext(user: { userId?: string; email?: string }): User;
+	/** Every live access token (of that user / client, if given) expires now; refresh tokens stay. The count. */
+	expireAccessTokens(filter?: { userId?: string; clientId?: string }): number;
 	addClient(client: ClientInput): void;
 	setFaults(rules: FaultRule[], seed?: number): void;
 	clearFaults(): void;
@@ -506,6 +560,24 @@ function parseScopes(input: unknown): string[] {
 	return [];
 }
 
+function isAbsoluteHttpUrl(s: string): boolean {
+	try {
+		const u = new URL(s);
+		return u.protocol === 'http:' || u.protocol === 'https:';
+	} catch {
+		return false;
+	}
+}
+
+/** RFC 7636: a verifier, and a plain challenge, are 43-128 characters of [A-Za-z0-9-._~]. */
+function isPkceString(s: string): boolean {
+	return /^[A-Za-z0-9._~-]{43,128}$/.test(s);
+}
+
+function s256(verifier: string): string {
+	return crypto.createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
 function escapeHtml(s: string): string {
 	return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -554,14 +626,24 @@ interface SessionRecord {
 interface ClientRecord {
 	secret?: string;
 	publicKey?: crypto.KeyObject;
+	/** empty: any absolute http(s) redirect URI */
+	redirectUris: string[];
 }
 
+/** An authorization code; kept once used until it expires, so that a second use ends its session (Keycloak). */
 interface CodeRecord {
 	userId: string;
 	clientId: string;
-	redirectUri: string;
+	/** the redirect_uri the authorization request sent; the exchange must repeat it (none sent: none checked) */
+	redirectUriParam?: string;
 	scopes: string[];
 	exp: number;
+	/** the session the sign-in started (session_state) */
+	sid: string;
+	nonce?: string;
+	codeChallenge?: string;
+	codeChallengeMethod?: string;
+	used: boolean;
 }
 
 interface SearchRecord {
@@ -612,6 +694,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		defaultPageSize: options.defaultPageSize ?? 100,
 		accessTokenLifetime: options.accessTokenLifetime ?? 3600,
 		refreshTokenLifetime: options.refreshTokenLifetime ?? 30 * 24 * 3600,
+		codeLifetime: options.codeLifetime ?? 60,
 		expireTokensEveryRequests: options.expireTokensEveryRequests ?? 0,
 		log: options.log ?? true,
 		maxBodyBytes: options.maxBodyBytes ?? Math.max(1024 * 1024, maxValueBytes * 4),
@@ -631,6 +714,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	/** jti of accepted client assertions ("clientId jti" -> exp): a reused one is refused. */
 	let usedAssertions = new Map<string, number>();
 	let codes = new Map<string, CodeRecord>();
+	/** userIds the next authorization requests sign in, first first (signInNext) */
+	let nextSignIns: string[] = [];
 	let searches = new Map<string, SearchRecord>();
 	let faultRules: ActiveFault[] = [];
 	let rng = mulberry32(crypto.randomInt(2 ** 31));
@@ -665,6 +750,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		sessions = new Map();
 		usedAssertions = new Map();
 		codes = new Map();
+		nextSignIns = [];
 		searches = new Map();
 		faultRules = [];
 		rng = mulberry32(crypto.randomInt(2 ** 31));
@@ -683,7 +769,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				{ address: DEMO.publicWallet, chain: '137', family: 0, label: 'Demo public wallet', tags: ['demo', 'public'], public: true },
 			],
 		});
-		clients.set(DEMO.clientId, { secret: DEMO.clientSecret });
+		clients.set(DEMO.clientId, { secret: DEMO.clientSecret, redirectUris: [] });
 	}
 
 	// --- users / clients ---
@@ -734,7 +820,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		if (input.clientSecret === undefined && input.publicKeyPem === undefined) {
 			throw new EmulatorError(400, 'clientSecret (string) or publicKeyPem (PEM string) is required');
 		}
-		const client: ClientRecord = {};
+		const redirectUris = input.redirectUris ?? [];
+		if (!Array.isArray(redirectUris) || redirectUris.some((u) => typeof u !== 'string' || !isAbsoluteHttpUrl(u.replace(/\*$/, '')))) {
+			throw new EmulatorError(400, 'redirectUris must be an array of absolute http(s) URLs (a trailing * matches any rest)');
+		}
+		const client: ClientRecord = { redirectUris: [...redirectUris] };
 		if (input.clientSecret !== undefined) client.secret = input.clientSecret;
 		if (input.publicKeyPem !== undefined) {
 			let key: crypto.KeyObject;
@@ -799,6 +889,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		wallet: string | undefined,
 		expiresIn: number,
 		sid: string,
+		nonce?: string,
 	): TokenEndpointResponse {
 		const user = users.get(userId);
 		const iat = nowSec();
@@ -868,6 +959,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			refresh_token: refresh,
 			refresh_expires_in: refreshExp - iat,
 			scope: scopes.join(' '),
+			session_state: sid,
+			'not-before-policy': 0,
 		};
 		if (scopes.includes('openid')) {
 			out.id_token = signJwt({
@@ -881,6 +974,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				sid,
 				email: user?.email,
 				email_verified: true,
+				...(nonce !== undefined ? { nonce } : {}),
 				...(wallet !== undefined ? { wallet_address: wallet } : {}),
 			});
 		}
@@ -905,6 +999,65 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		const t = issue(userId, clientId, scopes, wallet, expiresIn, startSession(userId, clientId));
 		stats.tokenGrants.control++;
 		return { access_token: t.access_token, refresh_token: t.refresh_token, expires_in: t.expires_in };
+	}
+
+	function addUsers(o: AddUsersOptions): SignedInUser[] {
+		if (!isPlainObject(o)) throw new EmulatorError(400, 'body must be an object');
+		const { count } = o;
+		if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 10000) {
+			throw new EmulatorError(400, 'count must be a whole number from 1 to 10000');
+		}
+		const prefix = o.prefix ?? 'user-';
+		if (typeof prefix !== 'string' || prefix === '') throw new EmulatorError(400, 'prefix must be a non-empty string');
+		const clientId = o.clientId ?? DEMO.clientId;
+		if (typeof clientId !== 'string' || !clients.has(clientId)) throw new EmulatorError(400, `unknown clientId: ${String(clientId)}`);
+		const out: SignedInUser[] = [];
+		for (let n = 1; out.length < count; n++) {
+			const userId = `${prefix}${n}`;
+			if (users.has(userId)) continue;
+			const user = addUser({ userId });
+			const t = createToken({ userId, clientId, scopes: o.scopes, expiresIn: o.expiresIn });
+			out.push({
+				userId,
+				email: user.email,
+				accessToken: t.access_token,
+				refreshToken: t.refresh_token,
+				expiresIn: t.expires_in,
+				refreshExpiresIn: opts.refreshTokenLifetime,
+			});
+		}
+		return out;
+	}
+
+	function findUser(idOrEmail: string): User | undefined {
+		return users.get(idOrEmail) ?? [...users.values()].find((u) => u.email === idOrEmail);
+	}
+
+	function signInNext(input: { userId?: string; email?: string }): User {
+		if (!isPlainObject(input)) throw new EmulatorError(400, 'body must be an object');
+		const { userId, email } = input;
+		if (userId !== undefined && (typeof userId !== 'string' || userId === '')) throw new EmulatorError(400, 'userId must be a non-empty string');
+		if (email !== undefined && (typeof email !== 'string' || email === '')) throw new EmulatorError(400, 'email must be a non-empty string');
+		if (userId === undefined && email === undefined) throw new EmulatorError(400, 'userId or email is required');
+		let user = userId !== undefined ? users.get(userId) : findUser(email as string);
+		if (!user) user = addUser({ userId: userId ?? crypto.randomUUID(), email });
+		nextSignIns.push(user.userId);
+		return structuredClone(user);
+	}
+
+	function expireAccessTokens(filter: { userId?: string; clientId?: string } = {}): number {
+		if (!isPlainObject(filter)) throw new EmulatorError(400, 'body must be an object');
+		const now = nowSec();
+		let n = 0;
+		for (const rec of accessTokens.values()) {
+			if (filter.userId !== undefined && rec.sub !== filter.userId) continue;
+			if (filter.clientId !== undefined && rec.azp !== filter.clientId) continue;
+			if (rec.exp > now) {
+				rec.exp = now;
+				n++;
+			}
+		}
+		return n;
 	}
 
 	type AuthResult = { ok: true; rec: AccessRecord } | { ok: false; status: number; result: number };
@@ -1071,7 +1224,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			token_endpoint_auth_signing_alg_values_supported: ['HS256', 'RS256'],
 			revocation_endpoint_auth_methods_supported: [...authMethods],
 			introspection_endpoint_auth_methods_supported: [...authMethods],
-			claims_supported: ['sub', 'email', 'email_verified', 'azp', 'scope', 'wallet_address', 'wallet_chain_id'],
+			code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
+			authorization_response_iss_parameter_supported: true,
+			userinfo_signing_alg_values_supported: ['none'],
+			claims_supported: ['sub', 'email', 'email_verified', 'azp', 'scope', 'nonce', 'wallet_address', 'wallet_chain_id'],
 			wallet_family: { ethereum: 0, solana: 1 },
 			wallet_source: { mpc: 0, external: 1 },
 			wallet_chain: { '1': 'Ethereum', '137': 'Polygon', '56': 'BNB Smart Chain' },
@@ -1453,21 +1609,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			case 'introspect':
 				handleIntrospect(ctx, res);
 				return;
-			case 'userinfo': {
-				const auth = authenticate(req.headers.authorization);
-				if (!auth.ok) {
-					sendJson(ctx, res, 401, { error: 'invalid_token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-					return;
-				}
-				const user = users.get(auth.rec.sub);
-				sendJson(ctx, res, 200, {
-					sub: auth.rec.sub,
-					email: user?.email,
-					email_verified: true,
-					...(auth.rec.wallet !== undefined ? { wallet_address: auth.rec.wallet } : {}),
-				});
+			case 'userinfo':
+				handleUserinfo(ctx, res);
 				return;
-			}
 		}
 	}
 
@@ -1525,6 +1669,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		return reply({ body: out });
 	}
 
+	/** Keycloak's redirect URI check: exact, or a registered prefix ending in `*`; no registered URI takes any http(s) URL. */
+	function redirectUriAllowed(client: ClientRecord, uri: string): boolean {
+		if (!isAbsoluteHttpUrl(uri)) return false;
+		if (client.redirectUris.length === 0) return true;
+		return client.redirectUris.some((r) => (r.endsWith('*') ? uri.startsWith(r.slice(0, -1)) : uri === r));
+	}
+
+	/**
+	 * Who signs in, with no login page: the user queued by signInNext; else the user login_hint names
+	 * (user id or email); else, for an unknown email, a new user with that email (a sign-up); else the demo user.
+	 */
+	function signingInUser(hint: string | null): User {
+		const queued = nextSignIns.shift();
+		const known = queued ?? (hint ? findUser(hint)?.userId : undefined);
+		if (known !== undefined) return users.get(known) ?? addUser({ userId: known });
+		if (hint && /^[^\s@]+@[^\s@]+$/.test(hint)) return addUser({ userId: crypto.randomUUID(), email: hint });
+		return users.get(DEMO.userId) ?? addUser({ userId: DEMO.userId, email: DEMO.email });
+	}
+
+	/**
+	 * The authorization endpoint as Keycloak answers it, signing the user in at once (no login page).
+	 * A bad client or redirect URI is a 400 page; every later error is redirected with error, error_description, state and iss.
+	 */
 	function handleAuth(ctx: Ctx, res: http.ServerResponse): void {
 		const q = ctx.url.searchParams;
 		const page = (status: number, title: string, text: string) =>
@@ -1535,47 +1702,111 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				`<!doctype html><html><head><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`,
 				'text/html; charset=UTF-8',
 			);
-		const clientId = q.get('client_id') ?? '';
-		if (!clients.has(clientId)) {
+		const clientId = q.get('client_id');
+		if (!clientId) {
+			page(400, 'Invalid parameter', 'Missing parameter: client_id');
+			return;
+		}
+		const client = clients.get(clientId);
+		if (!client) {
 			page(400, 'Invalid client', `Client not found: ${clientId}`);
 			return;
 		}
-		const redirectUri = q.get('redirect_uri') ?? '';
-		let target: URL;
-		try {
-			target = new URL(redirectUri);
-		} catch {
-			page(400, 'Invalid parameter', 'redirect_uri is missing or not an absolute URL');
+		const redirectUriParam = q.get('redirect_uri') ?? undefined;
+		// Keycloak: without redirect_uri, the client's only registered one (when it has exactly one, without a wildcard)
+		const only = client.redirectUris.length === 1 && !client.redirectUris[0].endsWith('*') ? client.redirectUris[0] : undefined;
+		const redirectUri = redirectUriParam ?? only;
+		if (redirectUri === undefined || !redirectUriAllowed(client, redirectUri)) {
+			page(400, 'Invalid parameter', 'Invalid parameter: redirect_uri');
 			return;
 		}
 		const state = q.get('state');
-		if (q.get('response_type') !== 'code') {
-			target.searchParams.set('error', 'unsupported_response_type');
+		const redirect = (params: Record<string, string>) => {
+			const target = new URL(redirectUri);
+			for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
 			if (state !== null) target.searchParams.set('state', state);
+			target.searchParams.set('iss', issuer());
 			finish(ctx, res, 302, '', 'text/plain', { Location: target.toString() });
-			return;
-		}
-		const hint = q.get('login_hint');
-		let user = users.get(DEMO.userId);
-		if (hint) {
-			user = users.get(hint) ?? [...users.values()].find((u) => u.email === hint) ?? user;
-		}
-		if (!user) {
-			user = addUser({ userId: DEMO.userId, email: DEMO.email });
-		}
+		};
+		const fail = (error: string, description?: string) => redirect(description === undefined ? { error } : { error, error_description: description });
+
+		const responseType = q.get('response_type');
+		if (responseType === null) return fail('invalid_request', 'Missing parameter: response_type');
+		if (responseType !== 'code') return fail('unsupported_response_type');
 		const requested = parseScopes(q.get('scope') ?? '');
+		const unknown = requested.filter((sc) => !SUPPORTED_SCOPES.includes(sc));
+		if (unknown.length > 0) return fail('invalid_scope', `Invalid scopes: ${q.get('scope')}`);
+		// PKCE as Keycloak checks it for a client that does not enforce it: a method needs a challenge; plain by default
+		const challenge = q.get('code_challenge') ?? undefined;
+		const method = q.get('code_challenge_method') ?? undefined;
+		if (challenge === undefined && method !== undefined) return fail('invalid_request', 'Missing parameter: code_challenge');
+		if (method !== undefined && !CODE_CHALLENGE_METHODS.includes(method)) return fail('invalid_request', 'Invalid parameter: code_challenge_method');
+		if (challenge !== undefined && !isPkceString(challenge)) return fail('invalid_request', 'Invalid parameter: code_challenge');
+
+		const user = signingInUser(q.get('login_hint'));
+		// signing in through an identity provider (flow_mode 9) links it to the user, so by-idp data for it exists
+		const idp = q.get('identity_provider');
+		if (idp !== null && IDENTITY_PROVIDERS.includes(idp) && !user.identityProviders.includes(idp)) user.identityProviders.push(idp);
+		const sid = startSession(user.userId, clientId);
 		const code = randomId(20);
+		const now = nowSec();
+		for (const [k, c] of codes) if (c.exp <= now) codes.delete(k);
 		codes.set(code, {
 			userId: user.userId,
 			clientId,
-			redirectUri,
+			redirectUriParam,
 			// no scope asked for: the client's default scopes (discovery's client_scopes_default)
 			scopes: requested.length > 0 ? requested : [...CLIENT_SCOPES_DEFAULT],
-			exp: nowSec() + 600,
+			exp: now + opts.codeLifetime,
+			sid,
+			nonce: q.get('nonce') ?? undefined,
+			codeChallenge: challenge,
+			codeChallengeMethod: challenge === undefined ? undefined : (method ?? 'plain'),
+			used: false,
 		});
-		target.searchParams.set('code', code);
-		if (state !== null) target.searchParams.set('state', state);
-		finish(ctx, res, 302, '', 'text/plain', { Location: target.toString() });
+		redirect({ code, session_state: sid });
+	}
+
+	/**
+	 * Keycloak's userinfo: the Bearer token in the header (or `access_token` in a POST form); a dead or
+	 * expired token is 401 invalid_token, a token without the openid scope 403 insufficient_scope.
+	 */
+	function handleUserinfo(ctx: Ctx, res: http.ServerResponse): void {
+		const fromForm = ctx.method === 'POST' && ctx.headers.authorization === undefined ? oauthParams(ctx).access_token : undefined;
+		const auth = authenticate(fromForm !== undefined ? `Bearer ${fromForm}` : ctx.headers.authorization);
+		if (!auth.ok) {
+			sendJson(
+				ctx,
+				res,
+				401,
+				{ error: 'invalid_token', error_description: 'Token verification failed' },
+				{ 'WWW-Authenticate': 'Bearer realm="HyperID", error="invalid_token", error_description="Token verification failed"' },
+			);
+			return;
+		}
+		if (!auth.rec.scopes.includes('openid')) {
+			sendJson(
+				ctx,
+				res,
+				403,
+				{ error: 'insufficient_scope', error_description: 'Missing openid scope' },
+				{ 'WWW-Authenticate': 'Bearer realm="HyperID", error="insufficient_scope", error_description="Missing openid scope"' },
+			);
+			return;
+		}
+		const user = users.get(auth.rec.sub);
+		const info: Record<string, unknown> = { sub: auth.rec.sub, email: user?.email, email_verified: true, is_guest: false };
+		const wallet = auth.rec.wallet === undefined ? undefined : user?.wallets.find((w) => walletKey(w.address) === walletKey(auth.rec.wallet as string));
+		if (auth.rec.wallet !== undefined) {
+			Object.assign(info, {
+				wallet_address: auth.rec.wallet,
+				wallet_chain_id: wallet?.chain ?? '1',
+				wallet_family: wallet?.family ?? 0,
+				wallet_source: 1,
+				is_wallet_verified: true,
+			});
+		}
+		sendJson(ctx, res, 200, info);
 	}
 
 	// --- the OAuth endpoints: token, logout, revocation, introspection ---
@@ -1716,26 +1947,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		const { params, clientId } = auth;
 		const grant = params.grant_type;
 		if (grant === 'authorization_code') {
-			const rec = params.code !== undefined ? codes.get(params.code) : undefined;
-			if (params.code === undefined) {
-				oauthError(ctx, res, 400, 'invalid_request', 'Missing parameter: code');
-				return;
-			}
-			if (!rec || rec.clientId !== clientId || rec.exp <= nowSec()) {
-				oauthError(ctx, res, 400, 'invalid_grant', 'Code not valid');
-				return;
-			}
-			codes.delete(params.code);
-			// RFC 6749 4.1.3: the redirect_uri of the authorization request is required, identical
-			if (params.redirect_uri !== rec.redirectUri) {
-				oauthError(ctx, res, 400, 'invalid_grant', 'Incorrect redirect_uri');
-				return;
-			}
-			const user = users.get(rec.userId);
-			const sid = startSession(rec.userId, clientId);
-			const t = issue(rec.userId, clientId, rec.scopes, user?.wallets[0]?.address, opts.accessTokenLifetime, sid);
-			stats.tokenGrants.authorization_code++;
-			sendJson(ctx, res, 200, t, NO_STORE);
+			exchangeCode(ctx, res, params, clientId);
 			return;
 		}
 		if (grant === 'refresh_token') {
@@ -1768,6 +1980,45 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			return;
 		}
 		oauthError(ctx, res, 400, 'unsupported_grant_type', `Unsupported grant_type: ${grant}`);
+	}
+
+	/**
+	 * The code exchange in Keycloak's order: the code is spent as soon as it is read (a second use also
+	 * ends the session it started; an expired code is "not valid" too), then redirect_uri, client,
+	 * session, PKCE; every failure is 400 invalid_grant with Keycloak's error_description.
+	 */
+	function exchangeCode(ctx: Ctx, res: http.ServerResponse, params: Record<string, string>, clientId: string): void {
+		const invalid = (description: string) => oauthError(ctx, res, 400, 'invalid_grant', description);
+		const code = params.code;
+		if (code === undefined) {
+			oauthError(ctx, res, 400, 'invalid_request', 'Missing parameter: code');
+			return;
+		}
+		const rec = codes.get(code);
+		if (!rec || rec.exp <= nowSec()) return invalid('Code not valid');
+		if (rec.used) {
+			endSession(rec.sid);
+			return invalid('Code not valid');
+		}
+		rec.used = true;
+		// RFC 6749 4.1.3: the redirect_uri of the authorization request, identical
+		if (rec.redirectUriParam !== undefined && params.redirect_uri !== rec.redirectUriParam) return invalid('Incorrect redirect_uri');
+		if (rec.clientId !== clientId) return invalid('Auth error: Found different client_id in clientSession');
+		if (!sessions.has(rec.sid)) return invalid('Session not active');
+		const verifier = params.code_verifier;
+		if (rec.codeChallenge === undefined) {
+			// Keycloak refuses a verifier for a code that had no challenge (a PKCE downgrade)
+			if (verifier !== undefined) return invalid('PKCE code verifier specified but challenge not present in authorization');
+		} else {
+			if (verifier === undefined) return invalid('PKCE code verifier not specified');
+			if (!isPkceString(verifier)) return invalid('PKCE verification failed: Invalid code verifier');
+			const derived = rec.codeChallengeMethod === 'S256' ? s256(verifier) : verifier;
+			if (derived !== rec.codeChallenge) return invalid('PKCE verification failed: Code mismatch');
+		}
+		const user = users.get(rec.userId);
+		const t = issue(rec.userId, clientId, rec.scopes, user?.wallets[0]?.address, opts.accessTokenLifetime, rec.sid, rec.nonce);
+		stats.tokenGrants.authorization_code++;
+		sendJson(ctx, res, 200, t, NO_STORE);
 	}
 
 	/**
@@ -1905,7 +2156,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 					json(200, createToken(input as CreateTokenOptions));
 					return;
 				case 'POST /users':
-					json(200, addUser(input as unknown as UserInput));
+					// {count, ...}: many users signed in at once; else one user as given
+					json(200, input.count !== undefined ? addUsers(input as unknown as AddUsersOptions) : addUser(input as unknown as UserInput));
+					return;
+				case 'POST /sign-in':
+					json(200, signInNext(input as { userId?: string; email?: string }));
+					return;
+				case 'POST /tokens/expire':
+					json(200, { expired: expireAccessTokens(input as { userId?: string; clientId?: string }) });
 					return;
 				case 'POST /clients':
 					addClient(input as unknown as ClientInput);
@@ -2020,6 +2278,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		reset: seed,
 		createToken,
 		addUser,
+		addUsers,
+		signInNext,
+		expireAccessTokens,
 		addClient,
 		setFaults,
 		clearFaults() {
