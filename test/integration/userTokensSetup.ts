@@ -1,5 +1,7 @@
 /** Authentication "Each User's Tokens": many users at the emulator, their tokens as input items. */
-import type { ICredentialType, IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { HyperIdClientApi } from '../../credentials/HyperIdClientApi.credentials';
 
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
 import { DEMO, REVOKE_PATH } from '../emulator/server';
@@ -9,15 +11,6 @@ import type { RunNodeOptions } from '../harness/harness';
 import type { Run } from './setup';
 
 export const CLIENT_TYPE = 'hyperIdClientApi';
-
-/** The fields of the HyperID Client credential this mode reads (the type's own class comes from branch i17signin). */
-const clientType: ICredentialType = {
-	name: CLIENT_TYPE,
-	displayName: 'HyperID Client',
-	properties: ['environment', 'loginUrl', 'apiUrl', 'sandboxApiUrl', 'clientId', 'clientAuthentication', 'clientSecret', 'privateKey'].map(
-		(name) => ({ displayName: name, name, type: 'string', default: '' }),
-	),
-};
 
 export function clientCredential(emulator: Emulator, clientId: string = DEMO.clientId, secret?: string): CredentialStore {
 	return new CredentialStore(
@@ -29,7 +22,7 @@ export function clientCredential(emulator: Emulator, clientId: string = DEMO.cli
 			clientAuthentication: 'clientSecretPost',
 			clientSecret: secret ?? (clientId === DEMO.clientId ? DEMO.clientSecret : `${clientId}-secret`),
 		},
-		{ type: CLIENT_TYPE, id: `client-${clientId}`, name: 'HyperID Client', credentialTypes: new CredentialTypes([clientType]) },
+		{ type: CLIENT_TYPE, id: `client-${clientId}`, name: 'HyperID Client', credentialTypes: new CredentialTypes([new HyperIdClientApi()]) },
 	);
 }
 
