@@ -165,28 +165,59 @@ test('an item with no output of its own (nothing found) still hands on its new p
 	expect(r.outputs?.[0][0].pairedItem).toEqual({ item: 0 });
 });
 
-test('the run stops at a failure: the tokens renewed before it are on the thrown error, in n8n\'s execution data, and a rerun in this process gets them back', async () => {
-	const users = newUsers(emulator, 2);
+test('the run stops at a failure (Stop Workflow): no refresh token is spent before every item has answered, and an ended sign-in found by introspection spends none', async () => {
+	const users = newUsers(emulator, 3);
 	const client = clientCredential(emulator);
 	await revokeConsent(emulator, users[1].refreshToken);
 	emulator.advanceClock(3700);
-	const r = await runForUsers(emulator, client, setValue({ concurrency: 1 }), rows(users));
+	emulator.clearStats();
+	const r = await runForUsers(emulator, client, setValue(), rows(users));
 	const error = errorOf(r);
 	expect(error.message).toBe("This user's HyperID sign-in has ended; they must sign in again (item 1)");
 	expect(error.context.errorDetails).toEqual({ errorCode: 'SIGN_IN_ENDED' });
+	expect(error.context.hyperidTokens).toBeUndefined();
+	expect(emulator.stats().tokenGrants.refresh_token).toBe(0);
+	// the others' tokens were not spent: the workflow's stored pair still works
+	expect((await refreshAtEmulator(emulator, users[0].refreshToken)).access_token).toEqual(expect.any(String));
+	expect((await refreshAtEmulator(emulator, users[2].refreshToken)).access_token).toEqual(expect.any(String));
+
+	// another item failing for its own reason: the run stops with no token renewed either
+	const [other] = newUsers(emulator, 1);
+	const [fine] = newUsers(emulator, 1);
+	emulator.advanceClock(3700);
+	emulator.clearStats();
+	const stopped = await runForUsers(emulator, client, userTokens({ resource: 'userDataByEmail', operation: 'set', key: '={{ $json.key }}', value: 'v' }), [
+		{ ...other, key: 'ok' },
+		{ ...fine, key: '' },
+	]);
+	expect(errorOf(stopped).context.itemIndex).toBe(1);
+	expect(emulator.stats().tokenGrants.refresh_token).toBe(0);
+	expect((await refreshAtEmulator(emulator, other.refreshToken)).access_token).toEqual(expect.any(String));
+});
+
+test('a failure after a renewal (Stop Workflow): the renewed pair is on the thrown error, in n8n\'s execution data, and a rerun in this process gets it back', async () => {
+	const [user] = newUsers(emulator, 1);
+	const client = clientCredential(emulator);
+	emulator.advanceClock(3700);
+	// the key is refused only once the token is accepted: after the renewal
+	const r = await runForUsers(emulator, client, userTokens({ resource: 'userDataByEmail', operation: 'set', key: '={{ $json.key }}', value: 'v', options: { concurrency: 1 } }), [
+		{ ...user, key: 'ok' },
+		{ ...user, key: 'x'.repeat(300) },
+	]);
+	const error = errorOf(r);
+	expect(error.context.itemIndex).toBe(1);
 	const renewed = error.context.hyperidTokens as IDataObject[];
-	expect(renewed).toEqual([expect.objectContaining({ items: [0], userId: users[0].userId, refreshToken: expect.any(String) })]);
+	expect(renewed).toEqual([expect.objectContaining({ items: [0, 1], userId: user.userId, refreshToken: expect.any(String) })]);
 	// what n8n keeps of the thrown error (execution data, the Error Workflow's execution.error)
 	expect((r.run?.data.resultData.error as unknown as { context: IDataObject }).context.hyperidTokens).toEqual(renewed);
 	expect(error.description).toMatch(/Before this failure the tokens of 1 user\(s\) were renewed/);
 
 	// the workflow never stored the pair: a rerun in this process with the spent token gets it back, no token spent
-	const rerun = await runForUsers(emulator, client, setValue(), rows([users[0]]));
+	const rerun = await runForUsers(emulator, client, setValue(), rows([user]));
 	expect(rerun.error).toBeUndefined();
 	expect(tokenRequests(rerun)).toHaveLength(0);
 	const { items: _items, ...pair } = renewed[0];
 	expect(rerun.json[0].hyperidTokens).toEqual(pair);
-	// and the pair works at HyperID
 	expect((await refreshAtEmulator(emulator, String(renewed[0].refreshToken))).access_token).toEqual(expect.any(String));
 });
 

@@ -3,7 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { readConnection } from '../transport/connection';
 import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
-import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
+import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, isDeferred, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
 import { prepare as prepareDelete } from './delete';
 import { prepare as prepareDeleteAll } from './deleteAll';
 import type { Operation } from './families';
@@ -257,7 +257,7 @@ function splitTasks(
 					outcomes[position] = await part.run(session);
 				} catch (error) {
 					outcomes[position] = error as Error;
-					stopsOnFailure.stop();
+					if (!isDeferred(error)) stopsOnFailure.stop();
 				}
 			}
 			settled++;
@@ -324,7 +324,7 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 		backoff: (attempt) => Math.min(30_000, transport.retryDelayMs * 2 ** (attempt - 1)),
 		cancelled: () => ctx.getExecutionCancelSignal?.()?.aborted === true,
 		onRefreshAttempt: () => session && session.stats.refreshes++,
-	});
+	}, !ctx.continueOnFail());
 	session = new HyperIdSession(ctx, userTokensConnection(ctx, client), transport, userTokens);
 	return session;
 }
@@ -358,26 +358,42 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	// Without "Continue on Fail" the first failure stops new requests; those in flight finish.
 	let failed = false;
-	const lastWrite = new Map<string, Promise<void>>();
+	// items refused for their token while a run that stops at failures holds refreshes back (userTokens.ts)
+	const deferred = new Set<number>();
 	const record = (itemIndex: number, outcome: Outcome) => {
+		if (isDeferred(outcome)) {
+			deferred.add(itemIndex);
+			return;
+		}
 		outcomes[itemIndex] = outcome;
 		if (outcome instanceof Error && !continueOnFail) failed = true;
 	};
-	const batched = settings.batchReads ? works.filter((work): work is ItemWork => 'read' in work && work.read !== undefined) : [];
-	const inBatch = new Set<ItemWork | SplitWork>(batched);
-	const stopsOnFailure = {
-		stopping: false,
-		stop: () => {
-			if (!continueOnFail) stopsOnFailure.stopping = failed = true;
-		},
+	const runPass = async (pass: Array<ItemWork | SplitWork>) => {
+		const lastWrite = new Map<string, Promise<void>>();
+		const batched = settings.batchReads ? pass.filter((work): work is ItemWork => 'read' in work && work.read !== undefined) : [];
+		const inBatch = new Set<ItemWork | SplitWork>(batched);
+		const stopsOnFailure = {
+			stopping: false,
+			stop: () => {
+				if (!continueOnFail) stopsOnFailure.stopping = failed = true;
+			},
+		};
+		// in input order, which the write ordering relies on
+		const tasks: Task[] = pass.flatMap((work) => {
+			if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, () => failed);
+			return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, () => failed)];
+		});
+		tasks.push(...batchTasks(this, session, settings, batched, record));
+		await runBounded(tasks, settings.concurrency, () => failed);
 	};
-	// in input order, which the write ordering relies on
-	const tasks: Task[] = works.flatMap((work) => {
-		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, () => failed);
-		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, () => failed)];
-	});
-	tasks.push(...batchTasks(this, session, settings, batched, record));
-	await runBounded(tasks, settings.concurrency, () => failed);
+	await runPass(works);
+	if (userTokens && deferred.size && !failed) {
+		const again = works.filter((work) => deferred.has(work.itemIndex));
+		deferred.clear();
+		await userTokens.renewDeferred();
+		for (const { itemIndex, error } of userTokens.failuresOfDeferred()) record(itemIndex, error);
+		if (!failed) await runPass(again);
+	}
 
 	// Merge Into Input Item gives the input item back: its binary data too
 	const mergesIntoInput = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);

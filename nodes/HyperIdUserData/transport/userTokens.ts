@@ -12,7 +12,13 @@
  *   (its workflow has not stored the new one yet, a retry of a failed run) gets the same pair;
  * - at most MAX_REFRESHES_PER_USER refreshes per user per execution, and a token that a live
  *   refresh has just issued and HyperID refuses again fails that user's items (no loop);
- * - a token endpoint that is down is retried `retries` times with the run's backoff.
+ * - a token endpoint that is down is retried `retries` times with the run's backoff;
+ * - when the run stops at a failure ("Stop Workflow"), no refresh token is spent before every
+ *   item has had its first answer: items refused for their token wait (deferred); if any item
+ *   failed, the run stops with no token renewed; else each waiting user's refresh token is checked
+ *   at the introspection endpoint (which spends nothing) and, only if every one is still active,
+ *   all are refreshed and the waiting items resent. A failure after that (a race, a resend refused
+ *   for another reason) carries the renewed pairs on the thrown error.
  */
 import { createHash } from 'node:crypto';
 
@@ -28,7 +34,7 @@ import type {
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { TokenSet } from '../../shared/hyperIdClient';
-import { CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
+import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Connection, HyperIdContext } from './connection';
 import { connectionFromCredentials } from './connection';
 
@@ -38,6 +44,13 @@ export const DEFAULT_TOKENS_FIELD = 'hyperidTokens';
 const REMEMBER_MS = 10 * 60_000;
 const REMEMBER_MAX = 10_000;
 const MAX_REFRESHES_PER_USER = 2;
+/** Token-endpoint calls in flight at once while renewing deferred users. */
+const RENEWALS_IN_FLIGHT = 16;
+
+/** An item refused for its token while refreshes wait for the whole run's first answers. */
+export function isDeferred(error: unknown): boolean {
+	return (error as NodeOperationError | undefined)?.context?.renewalDeferred === true;
+}
 
 /** What `json.errorCode` of a failed item says, for a workflow to branch on. */
 export type UserTokenErrorCode =
@@ -158,6 +171,8 @@ interface UserState {
 	key: string;
 	/** Who the data belongs to: the token's subject when readable. */
 	subject: string;
+	/** Refused in the first pass of a run that stops at failures: renew before resending. */
+	deferred?: boolean;
 }
 
 export interface UserTokensOptions {
@@ -174,12 +189,18 @@ export class UserTokens {
 
 	private readonly userOfItem: Array<UserState | undefined> = [];
 
+	/** While true, a refusal defers the item instead of spending its refresh token (see the top). */
+	private deferring: boolean;
+
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		private readonly client: ClientInfo | undefined,
 		readonly outputField: string,
 		private readonly options: UserTokensOptions,
-	) {}
+		stopsAtFailure: boolean,
+	) {
+		this.deferring = stopsAtFailure;
+	}
 
 	/** Reads and checks an item's tokens before anything is sent; throws the item's error. */
 	check(itemIndex: number): void {
@@ -286,6 +307,12 @@ export class UserTokens {
 					"Map the user's refresh token into Refresh Token (with a HyperID Client credential) so the node renews it, or sign the user in again.",
 				);
 			}
+			if (this.deferring) {
+				user.deferred = true;
+				const waiting = new NodeOperationError(this.ctx.getNode(), `Item ${itemIndex} waits for its user's tokens to be renewed`, { itemIndex });
+				waiting.context.renewalDeferred = true;
+				throw waiting;
+			}
 			if (user.fresh || user.refreshes >= MAX_REFRESHES_PER_USER) {
 				const error = tokenError(
 					this.ctx,
@@ -303,6 +330,71 @@ export class UserTokens {
 		// set by renew() meanwhile
 		const failure = user.failure as UserState['failure'];
 		if (failure) throw copyFor(this.ctx, failure.error, failure.itemIndex, itemIndex);
+	}
+
+	/**
+	 * The first pass is over with no failure: renew every deferred user, unless one of their refresh
+	 * tokens is no longer active (then those users fail and nobody's token is spent). Afterwards
+	 * refusals renew at once. Resolves when the deferred items can be resent.
+	 */
+	async renewDeferred(): Promise<void> {
+		this.deferring = false;
+		const waiting = [...this.users.values()].filter((user) => user.deferred && !user.failure);
+		const ended: UserState[] = [];
+		await this.bounded(waiting, async (user) => {
+			if (!(await this.stillActive(user))) ended.push(user);
+		});
+		for (const user of ended) user.failure = { itemIndex: user.items[0], error: this.signInEnded(user.items[0]) };
+		if (ended.length) return;
+		await this.bounded(waiting, async (user) => await this.renew(user, user.items[0]));
+	}
+
+	/** Items of users whose renewal failed: their errors, in item order. */
+	failuresOfDeferred(): Array<{ itemIndex: number; error: Error }> {
+		const failures: Array<{ itemIndex: number; error: Error }> = [];
+		for (const user of this.users.values()) {
+			if (!user.deferred || !user.failure) continue;
+			for (const itemIndex of user.items) failures.push({ itemIndex, error: copyFor(this.ctx, user.failure.error, user.failure.itemIndex, itemIndex) });
+		}
+		return failures.sort((a, b) => a.itemIndex - b.itemIndex);
+	}
+
+	private async bounded(users: UserState[], work: (user: UserState) => Promise<void>): Promise<void> {
+		let next = 0;
+		const worker = async () => {
+			while (next < users.length) await work(users[next++]);
+		};
+		await Promise.all(Array.from({ length: Math.min(RENEWALS_IN_FLIGHT, users.length) }, worker));
+	}
+
+	/** Whether HyperID still accepts the user's refresh token; spends nothing. Unknown (no answer) counts as active. */
+	private async stillActive(user: UserState): Promise<boolean> {
+		const refreshToken = user.refreshToken as string;
+		const memory = remembered.get(hashOf(refreshToken));
+		if (memory && memory.until > Date.now()) return !('ended' in memory.outcome);
+		try {
+			const { body } = await callClientEndpoint(
+				this.ctx,
+				'introspection',
+				{ token: refreshToken, token_type_hint: 'refresh_token' },
+				{ itemIndex: user.items[0], timeoutMs: this.options.timeoutMs },
+			);
+			return (body as IDataObject | undefined)?.active !== false;
+		} catch {
+			// the refresh itself will tell (and spends nothing when it fails)
+			return true;
+		}
+	}
+
+	private signInEnded(itemIndex: number) {
+		return tokenError(
+			this.ctx,
+			itemIndex,
+			'SIGN_IN_ENDED',
+			"This user's HyperID sign-in has ended; they must sign in again",
+			'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on json.errorCode "SIGN_IN_ENDED".',
+			{ httpCode: 'invalid_grant' },
+		);
 	}
 
 	private async renew(user: UserState, itemIndex: number): Promise<void> {
@@ -334,17 +426,7 @@ export class UserTokens {
 			return;
 		}
 		if ('ended' in outcome) {
-			user.failure = {
-				itemIndex,
-				error: tokenError(
-					this.ctx,
-					itemIndex,
-					'SIGN_IN_ENDED',
-					"This user's HyperID sign-in has ended; they must sign in again",
-					'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on json.errorCode "SIGN_IN_ENDED".',
-					{ httpCode: 'invalid_grant' },
-				),
-			};
+			user.failure = { itemIndex, error: this.signInEnded(itemIndex) };
 			return;
 		}
 		const tokens = outcome.tokens;
