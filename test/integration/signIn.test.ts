@@ -236,7 +236,12 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		const a = await signIn();
 		const result = await refresh([String(a.refreshToken), 'spent-or-unknown']);
 		expect(result.error?.message).toMatch(/\(item 1\)$/);
-		expect(String((result.error as unknown as IDataObject).description)).toMatch(/Items 0 of this run had already received new tokens.*Continue \(using error output\)/);
+		expect(String((result.error as unknown as IDataObject).description)).toMatch(/Items 0 of this run had already received new tokens.*context "renewedTokens".*Continue \(using error output\)/);
+		// the new pair of item 0 is not lost: it travels in the error's context, not in its text
+		const renewed = (result.error as unknown as { context: { renewedTokens: IDataObject[] } }).context.renewedTokens;
+		expect(renewed).toEqual([expect.objectContaining({ itemIndex: 0, userId: 'alice', refreshToken: expect.any(String) })]);
+		expect(`${result.error?.message} ${(result.error as unknown as IDataObject).description}`).not.toContain(String(renewed[0].refreshToken));
+		expect((await refresh([String(renewed[0].refreshToken)])).json[0].userId).toBe('alice');
 	});
 
 	it('a wrong client secret: invalid_client with a hint at the credential, the secret in no message', async () => {

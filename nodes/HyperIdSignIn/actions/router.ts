@@ -118,7 +118,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const output: INodeExecutionData[] = [];
-	const renewed: number[] = [];
+	// items whose code or refresh token was spent in this run, with what HyperID issued for them
+	const renewed: IDataObject[] = [];
 	const cancelSignal = this.getExecutionCancelSignal?.();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		if (cancelSignal?.aborted) break;
@@ -128,13 +129,16 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			continue;
 		}
 		try {
-			output.push({ json: await step.send(), pairedItem: { item: itemIndex } });
-			if (SPENDS_TOKEN.has(operation)) renewed.push(itemIndex);
+			const json = await step.send();
+			output.push({ json, pairedItem: { item: itemIndex } });
+			if (SPENDS_TOKEN.has(operation)) renewed.push({ itemIndex, ...json });
 		} catch (error) {
 			const failure = toNodeError(this, operation, error, itemIndex);
 			if (!continueOnFail) {
 				if (renewed.length > 0) {
-					failure.description = `${failure.description ?? ''} Items ${renewed.join(', ')} of this run had already received new tokens, which stopping here does not pass on; their old refresh tokens no longer work. To refresh many users at once, set the node's On Error to "Continue (using error output)".`.trim();
+					// not in the message or description: an Error Workflow can still store them from here
+					failure.context.renewedTokens = renewed;
+					failure.description = `${failure.description ?? ''} Items ${renewed.map((r) => r.itemIndex).join(', ')} of this run had already received new tokens (their old refresh tokens no longer work): they are in this error's context "renewedTokens" (in an Error Workflow: $json.execution.error.context.renewedTokens). To refresh many users at once, set the node's On Error to "Continue (using error output)".`.trim();
 				}
 				throw failure;
 			}
