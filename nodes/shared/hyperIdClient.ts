@@ -105,9 +105,10 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
 function failureKind(error: unknown): 'network' | 'timeout' | 'aborted' | undefined {
-	let current = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined;
+	let current = error as { code?: unknown; httpCode?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined;
 	for (let depth = 0; current && depth < 6; depth++) {
-		const code = typeof current.code === 'string' ? current.code : undefined;
+		// n8n-core's NodeApiError keeps the Node.js error code as httpCode, without a cause
+		const code = typeof current.code === 'string' ? current.code : typeof current.httpCode === 'string' ? current.httpCode : undefined;
 		if (code === 'ERR_CANCELED' || current.name === 'AbortError' || current.name === 'CanceledError') return 'aborted';
 		if (code && TIMEOUT_CODES.has(code)) return 'timeout';
 		if (code && NETWORK_CODES.has(code)) return 'network';

@@ -8,6 +8,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 
 import { HyperIdClientApi } from '../../credentials/HyperIdClientApi.credentials';
 import { CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../nodes/shared/hyperIdClient';
@@ -203,5 +204,30 @@ describe('HyperID Client credential test: proves the client authenticates, not o
 		expect(await runTest({ clientId: 'rsa-client', clientAuthentication: 'clientAssertionRs256', privateKey: PRIVATE_PEM })).toBe(200);
 		const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 		expect(await runTest({ clientId: 'rsa-client', clientAuthentication: 'clientAssertionRs256', privateKey: other })).toBe(401);
+	});
+});
+
+describe("HyperID Client credential test: the request's host follows the environment", () => {
+	const credential = new HyperIdClientApi();
+	const node = { id: 'n', name: 'n', type: 'mock', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: (() => {
+			const mock = { description: { displayName: 'Mock', name: 'mock', group: [], version: 1, description: '', defaults: {}, inputs: [], outputs: [], properties: [] } } as unknown as INodeType;
+			return { getByName: () => mock, getByNameAndVersion: () => mock, getKnownTypes: () => ({}) };
+		})(),
+	});
+	const baseUrlFor = (data: ICredentialDataDecryptedObject) =>
+		workflow.expression.getSimpleParameterValue(node, String(credential.test.request.baseURL), 'internal', { $credentials: data }, undefined, '');
+
+	it.each([
+		[{ environment: 'production' }, 'https://login.hypersecureid.com'],
+		[{ environment: 'sandbox' }, 'https://login-sandbox.hypersecureid.com'],
+		[{ environment: 'custom', loginUrl: ' http://127.0.0.1:8787/ ' }, 'http://127.0.0.1:8787'],
+	])('%j -> %s', (data, expected) => {
+		expect(baseUrlFor(data as ICredentialDataDecryptedObject)).toBe(expected);
+		expect(credential.test.request.url).toBe('/auth/realms/HyperID/protocol/openid-connect/token/introspect');
 	});
 });

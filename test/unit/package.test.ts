@@ -27,7 +27,7 @@ describe('package.json as n8n community-node verification reads it', () => {
 			'dist/credentials/HyperIdOAuth2Api.credentials.js',
 			'dist/credentials/HyperIdClientApi.credentials.js',
 		]);
-		expect(pkg.n8n.nodes).toEqual(['dist/nodes/HyperIdUserData/HyperIdUserData.node.js']);
+		expect(pkg.n8n.nodes).toEqual(['dist/nodes/HyperIdUserData/HyperIdUserData.node.js', 'dist/nodes/HyperIdSignIn/HyperIdSignIn.node.js']);
 		expect(pkg.files).toEqual(['dist']);
 	});
 

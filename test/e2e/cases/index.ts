@@ -4,6 +4,7 @@ import { mechanics } from './mechanics';
 import { records } from './records';
 import { setGetByIdpAndWallet } from './setGet';
 import { sharedKeys } from './sharedKeys';
+import { signInWebhook } from './signInWebhook';
 import { tokenRefresh } from './tokenRefresh';
 import { toolVariant } from './tool';
 
@@ -15,4 +16,4 @@ export const CREDENTIALS: CredentialSpecs = {
 };
 
 /** In order. Each case is one `n8n execute`. */
-export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, toolVariant, records];
+export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, toolVariant, records, signInWebhook];
