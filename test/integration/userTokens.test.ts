@@ -175,7 +175,7 @@ test('the run stops at a failure (Stop Workflow): no refresh token is spent befo
 	const error = errorOf(r);
 	expect(error.message).toBe("This user's HyperID sign-in has ended; they must sign in again (item 1)");
 	expect(error.context.errorDetails).toEqual({ errorCode: 'SIGN_IN_ENDED' });
-	expect(error.context.hyperidTokens).toBeUndefined();
+	expect(error.context.renewedTokens).toBeUndefined();
 	expect(emulator.stats().tokenGrants.refresh_token).toBe(0);
 	// the others' tokens were not spent: the workflow's stored pair still works
 	expect((await refreshAtEmulator(emulator, users[0].refreshToken)).access_token).toEqual(expect.any(String));
@@ -206,10 +206,10 @@ test('a failure after a renewal (Stop Workflow): the renewed pair is on the thro
 	]);
 	const error = errorOf(r);
 	expect(error.context.itemIndex).toBe(1);
-	const renewed = error.context.hyperidTokens as IDataObject[];
+	const renewed = error.context.renewedTokens as IDataObject[];
 	expect(renewed).toEqual([expect.objectContaining({ items: [0, 1], userId: user.userId, refreshToken: expect.any(String) })]);
 	// what n8n keeps of the thrown error (execution data, the Error Workflow's execution.error)
-	expect((r.run?.data.resultData.error as unknown as { context: IDataObject }).context.hyperidTokens).toEqual(renewed);
+	expect((r.run?.data.resultData.error as unknown as { context: IDataObject }).context.renewedTokens).toEqual(renewed);
 	expect(error.description).toMatch(/Before this failure the tokens of 1 user\(s\) were renewed/);
 
 	// the workflow never stored the pair: a rerun in this process with the spent token gets it back, no token spent

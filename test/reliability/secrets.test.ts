@@ -118,7 +118,7 @@ test('bad input errors', async () => {
 	await each('bad idp', credentials, { ...OPERATIONS[9], identityProvider: 'nope' });
 });
 
-/** Each User's Tokens: where the renewed pair may be, and nowhere else. */
+/** Each User's Tokens: where the renewed pair may be (output items; a thrown error's context), and nowhere else. */
 const OWN_FIELD = 'hyperidTokens';
 
 /** `value` without the renewed pairs (remembered as secrets: they must not be anywhere else). */
@@ -127,7 +127,7 @@ function withoutOwnField(value: unknown): unknown {
 	if (value instanceof Error || (value !== null && typeof value === 'object')) {
 		const copy: IDataObject = {};
 		for (const [key, inner] of Object.entries(value as IDataObject)) {
-			if (key === OWN_FIELD) campaign.addSecret(...JSON.stringify(inner).match(/[A-Za-z0-9\-_.~+/]{20,}=*/g) ?? []);
+			if (key === OWN_FIELD || key === 'renewedTokens') campaign.addSecret(...JSON.stringify(inner).match(/[A-Za-z0-9\-_.~+/]{20,}=*/g) ?? []);
 			else copy[key] = withoutOwnField(inner) as IDataObject;
 		}
 		if (value instanceof Error) {

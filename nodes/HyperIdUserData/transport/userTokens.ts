@@ -527,8 +527,9 @@ export class UserTokens {
 		}
 		if (renewed.length === 0) return error;
 		const failure = error as unknown as { context?: IDataObject; description?: string | null };
-		failure.context = { ...(failure.context ?? {}), [this.outputField]: renewed };
-		failure.description = `${failure.description ?? ''} Before this failure the tokens of ${renewed.length} user(s) were renewed: store them from this error's context "${this.outputField}" (e.g. in an Error Workflow: $json.execution.error.context.${this.outputField}); running again in this n8n process within ${REMEMBER_MS / 60_000} minutes also gets them back.`.trim();
+		// the same place the HyperID Sign-In node puts them
+		failure.context = { ...(failure.context ?? {}), renewedTokens: renewed };
+		failure.description = `${failure.description ?? ''} Before this failure the tokens of ${renewed.length} user(s) were renewed: store them from this error's context "renewedTokens" (e.g. in an Error Workflow: $json.execution.error.context.renewedTokens); running again in this n8n process within ${REMEMBER_MS / 60_000} minutes also gets them back.`.trim();
 		return error;
 	}
 }
