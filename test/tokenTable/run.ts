@@ -22,13 +22,15 @@ import { stopAllOnSignals } from '../shared/services/processes';
 const USERS = Number(process.env.N8N_TOKENS_USERS ?? 100);
 const REVOKED = Math.max(1, Math.round(USERS / 10));
 const HYPERID = 'Set Plan for Each User';
+/** Side by side: what a user builds without this node (a Bearer expression), on the same rows. */
+const HTTP = 'HTTP Request with Bearer Expression';
 const SAVE = 'Save Renewed Tokens';
 
 const POSTGRES_CRED = { id: 'tokTablePg000001', name: 'Token table' };
 const CLIENT_CRED = { id: 'tokTableClient01', name: 'HyperID Client' };
 
 /** Read all users -> set plan for each with their tokens -> write renewed pairs back (only where present). */
-function workflow(id: string) {
+function workflow(id: string, apiUrl: string) {
 	const pg = { postgres: POSTGRES_CRED };
 	return {
 		id,
@@ -37,7 +39,7 @@ function workflow(id: string) {
 		settings: { executionOrder: 'v1' },
 		connections: {
 			Start: { main: [[{ node: 'Read Users', type: 'main', index: 0 }]] },
-			'Read Users': { main: [[{ node: HYPERID, type: 'main', index: 0 }]] },
+			'Read Users': { main: [[{ node: HYPERID, type: 'main', index: 0 }, { node: HTTP, type: 'main', index: 0 }]] },
 			[HYPERID]: { main: [[{ node: 'Renewed?', type: 'main', index: 0 }]] },
 			'Renewed?': { main: [[{ node: SAVE, type: 'main', index: 0 }], []] },
 		},
@@ -72,6 +74,25 @@ function workflow(id: string) {
 					operation: 'set',
 					key: 'plan',
 					value: '={{ $json.run }}',
+					options: {},
+				},
+			},
+			{
+				id: 'n6',
+				name: HTTP,
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [400, 200],
+				onError: 'continueRegularOutput',
+				parameters: {
+					method: 'POST',
+					url: `${apiUrl}/user-data/by-user-id/set`,
+					sendHeaders: true,
+					headerParameters: { parameters: [{ name: 'Authorization', value: '=Bearer {{ $json.accessToken }}' }] },
+					sendBody: true,
+					contentType: 'json',
+					specifyBody: 'json',
+					jsonBody: '={{ JSON.stringify({ value_key: "plan-http", value_data: $json.run }) }}',
 					options: {},
 				},
 			},
@@ -159,7 +180,7 @@ async function runVersion(runtime: N8nRuntime): Promise<string[]> {
 			},
 		]);
 		const id = 'tokTableWorkflow1';
-		await sandbox.importWorkflows([workflow(id)]);
+		await sandbox.importWorkflows([workflow(id, emulator.url)]);
 
 		const tokensNow = async () => new Map((await pg!.query('SELECT user_id, access_token, refresh_token FROM hyperid_tokens')).map(([u, a, r]) => [u, { a, r }]));
 		const secretsSeen = new Set<string>();
@@ -197,6 +218,12 @@ async function runVersion(runtime: N8nRuntime): Promise<string[]> {
 				else assert.equal(value, `run-${run}`, `${userId}: value of run ${run}`);
 			}
 			const refreshes = emulator.stats().tokenGrants.refresh_token;
+			const http = result.json(HTTP);
+			const httpStored = userIds.filter((u) => store[u]?.['user-id']?.['plan-http']?.value_data === `run-${run}`).length;
+			const httpErrors = http.filter((item) => item.error !== undefined).length;
+			const codes = [...new Set(http.map((item) => String(item.result)))].join(', ');
+			figures.push(`${runtime.version} run ${run}, HTTP Request node: ${httpStored} values stored, ${http.length - httpErrors} items reported success (result codes in them: ${codes}), ${httpErrors} errors`);
+			log(figures[figures.length - 1].slice(runtime.version.length + 1));
 			const after = await tokensNow();
 			const changed = userIds.filter((u) => after.get(u)!.r !== before.get(u)!.r).length;
 			assert.equal(changed, run === 1 ? 0 : USERS - (run === 3 ? REVOKED : 0), `run ${run}: renewed pairs written back`);
