@@ -146,7 +146,6 @@ const options: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
-		refreshedTokensFieldOption,
 		// on by default from node version 1.1; version 1 keeps the default its saved workflows rely on
 		{
 			displayName: 'Batch Reads',
@@ -211,6 +210,7 @@ const options: INodeProperties = {
 			description: 'How many keys to ask HyperID for per page',
 			displayOptions: { show: { '/operation': ['listSharedKeys'] } },
 		},
+		refreshedTokensFieldOption,
 		{
 			displayName: 'Retries',
 			name: 'retries',
