@@ -282,3 +282,28 @@ test('a wrong client secret: CLIENT_REFUSED on the items that needed a refresh, 
 	await sleep(0);
 	expect((await refreshAtEmulator(emulator, user.refreshToken)).access_token).toEqual(expect.any(String));
 });
+
+test('Continue (using error output): a failed item leaves on the error output with its error, and with the new pair when its user was renewed', async () => {
+	const users = newUsers(emulator, 2);
+	const client = clientCredential(emulator);
+	await revokeConsent(emulator, users[1].refreshToken);
+	emulator.advanceClock(3700);
+	const r = await runForUsers(
+		emulator,
+		client,
+		userTokens({ resource: 'userDataByEmail', operation: 'set', key: '={{ $json.key }}', value: 'v' }),
+		[
+			{ ...users[0], key: 'ok' },
+			{ ...users[0], key: 'x'.repeat(300) },
+			{ ...users[1], key: 'ok' },
+		],
+		{ nodeOverrides: { onError: 'continueErrorOutput' } },
+	);
+	const [success, failure] = r.taskData?.data?.main ?? [];
+	expect(success?.map((item) => item.json)).toEqual([expect.objectContaining({ success: true, hyperidTokens: expect.any(Object) })]);
+	expect(failure?.map((item) => item.pairedItem)).toEqual([{ item: 1 }, { item: 2 }]);
+	const [keyRefused, ended] = (failure ?? []).map((item) => item.json);
+	expect(keyRefused.hyperidTokens).toEqual(success?.[0].json.hyperidTokens);
+	expect(ended).toMatchObject({ errorCode: 'SIGN_IN_ENDED' });
+	expect(ended.hyperidTokens).toBeUndefined();
+});
