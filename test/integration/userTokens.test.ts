@@ -307,3 +307,19 @@ test('Continue (using error output): a failed item leaves on the error output wi
 	expect(ended).toMatchObject({ errorCode: 'SIGN_IN_ENDED' });
 	expect(ended.hyperidTokens).toBeUndefined();
 });
+
+test('HTTP 401 without a result code and -1 are refusals too: refreshed once, resent', async () => {
+	const users = newUsers(emulator, 2);
+	const client = clientCredential(emulator);
+	emulator.setFaults([
+		{ path: '/user-data/by-email/set', status: 401, times: 1 },
+		{ path: '/user-data/by-email/set', result: -1, times: 1 },
+	]);
+	emulator.clearStats();
+	const r = await runForUsers(emulator, client, setValue({ concurrency: 1 }), rows(users));
+	emulator.clearFaults();
+	expect(r.error).toBeUndefined();
+	expect(r.json.map((item) => item.success)).toEqual([true, true]);
+	expect(emulator.stats().tokenGrants.refresh_token).toBe(2);
+	for (const user of users) expect(tokensOf(r.json, user.userId).refreshToken).not.toBe(user.refreshToken);
+});
