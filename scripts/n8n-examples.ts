@@ -90,6 +90,7 @@ const DEMO_USERS = 5;
  * example 07's sign-ins; the workflow renews and stores their tokens in n8n's Data Table.
  */
 async function runUsersTokensTable(file: string, session: Session): Promise<{ asDesigned: boolean; line: string; ms: number }> {
+	const started = Date.now();
 	const name = path.basename(file);
 	const client = clientCredential(session.emulator, 'hyperIdClientTokens', 'HyperID Client');
 	const users = Array.from({ length: DEMO_USERS }, (_, i) => {
@@ -100,22 +101,30 @@ async function runUsersTokensTable(file: string, session: Session): Promise<{ as
 	});
 	session.emulator.advanceClock(3700);
 	const workflow = bindByType(loadWorkflowFile(file), 'demoTokenTable01', { hyperIdClientApi: client });
-	const seedNode = workflow.nodes.find((node) => node.type === 'n8n-nodes-base.code');
+	const seedNode = workflow.nodes.find((node) => node.name === 'Users Signed In Earlier (Demo)');
 	if (seedNode) seedNode.parameters = { jsCode: `return ${JSON.stringify(users)}.map((json) => ({ json }));` };
-	await session.sandbox.importCredentials([client]);
-	await session.sandbox.importWorkflows([workflow]);
-	const result = await session.execute('demoTokenTable01');
-	console.log(formatRun(result));
-	const stored = result.json('Store Renewed Tokens').length;
-	const values = users.filter((user) => session.emulator.store().data[user.userId]?.['user-id']?.['last-visit']).length;
-	const asDesigned = result.ok && stored === DEMO_USERS && values === DEMO_USERS;
-	return {
-		asDesigned,
-		ms: result.ms,
-		line: asDesigned
-			? `✓ ${name}: a value set for each of ${DEMO_USERS} users with their own tokens, ${stored} renewed pairs stored in the Data Table, as designed`
-			: `✗ ${name}: ${result.ok ? `${values} values set, ${stored} renewed pairs stored (expected ${DEMO_USERS})` : `FAILED: ${result.error?.message}`}`,
-	};
+	// n8n's Data Table lives in a running n8n (\`n8n execute\` does not load it)
+	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`) });
+	try {
+		const response = await fetch(deployment.webhookUrl('hyperid-token-table'), { signal: AbortSignal.timeout(120_000) });
+		const body = await response.text();
+		console.log(`  ${DEMO_USERS} users whose access tokens expired; the webhook answered HTTP ${response.status}: ${body}`);
+		const values = users.filter((user) => session.emulator.store().data[user.userId]?.['user-id']?.['last-visit']).length;
+		const summary = JSON.parse(body || '{}') as { renewedPairsStored?: number };
+		const asDesigned = response.status === 200 && values === DEMO_USERS && summary.renewedPairsStored === DEMO_USERS;
+		return {
+			asDesigned,
+			ms: Date.now() - started,
+			line: asDesigned
+				? `✓ ${name}: a value set for each of ${DEMO_USERS} users with their own tokens, ${DEMO_USERS} renewed pairs stored in the Data Table, as designed`
+				: `✗ ${name}: ${values} values set, answer ${response.status} ${body.slice(0, 200)}`,
+		};
+	} catch (error) {
+		console.log(`  n8n output (tail):\n${deployment.output(30)}`);
+		return { asDesigned: false, ms: Date.now() - started, line: `✗ ${name}: ${(error as Error).message}` };
+	} finally {
+		await deployment.stop();
+	}
 }
 
 const runsAsTokenTable = (file: string) => (loadWorkflowFile(file) as { meta?: Record<string, unknown> }).meta?.runAs === 'userTokensTable';
