@@ -55,14 +55,15 @@ export async function runUsersBench(
 
 	const userTokens = benchWorkflow('benchUsersTokens', "Each User's Tokens", inputCode, {
 		kind: 'hyperid',
+		typeVersion: 1.1,
 		parameters: { ...set, authentication: 'userTokens', accessToken: '={{ $json.accessToken }}', refreshToken: '={{ $json.refreshToken }}', key: 'bench-users' },
 	}) as { nodes: Array<Record<string, unknown>> };
 	const underTest = userTokens.nodes.find((node) => node.name === NODE_UNDER_TEST)!;
 	underTest.credentials = { hyperIdClientApi: CLIENT_CRED };
-	underTest.typeVersion = 1.1;
 	// one user, n keys (one key for all would order every write after the previous one)
 	const connected = benchWorkflow('benchUsersConnected', 'Connected Account', inputCode, {
 		kind: 'hyperid',
+		typeVersion: 1.1,
 		parameters: { ...set, key: '={{ "bench-connected-" + $json.n }}' },
 	});
 	const http = benchWorkflow('benchUsersHttp', 'HTTP Request, Bearer expression', inputCode, {
