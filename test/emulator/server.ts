@@ -202,6 +202,8 @@ export interface FaultRule {
 	retryAfter?: string;
 	/** Wait this long first; alone, the request is then handled normally. */
 	delayMs?: number;
+	/** Carry the request out, then wait this long before answering: a client that gave up meanwhile finds the change made. */
+	answerDelayMs?: number;
 	/** Drop the connection without answering. */
 	reset?: boolean;
 	/** 0..1: share of matching requests it applies to (seedable PRNG). [1] */
@@ -961,6 +963,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				throw new EmulatorError(400, `${where}.status must be an HTTP status`);
 			}
 			if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || r.delayMs < 0)) throw new EmulatorError(400, `${where}.delayMs must be >= 0`);
+			if (r.answerDelayMs !== undefined && (typeof r.answerDelayMs !== 'number' || r.answerDelayMs < 0)) {
+				throw new EmulatorError(400, `${where}.answerDelayMs must be >= 0`);
+			}
 			if (r.reset !== undefined && typeof r.reset !== 'boolean') throw new EmulatorError(400, `${where}.reset must be a boolean`);
 			if (r.retryAfter !== undefined && (typeof r.retryAfter !== 'string' || r.status === undefined)) {
 				throw new EmulatorError(400, `${where}.retryAfter must be a string, given with status`);
@@ -968,8 +973,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			if (r.probability !== undefined && (typeof r.probability !== 'number' || r.probability < 0 || r.probability > 1)) {
 				throw new EmulatorError(400, `${where}.probability must be within 0..1`);
 			}
-			if (r.result === undefined && r.status === undefined && r.delayMs === undefined && r.reset !== true) {
-				throw new EmulatorError(400, `${where} needs result, status, delayMs or reset`);
+			if (r.result === undefined && r.status === undefined && r.delayMs === undefined && r.answerDelayMs === undefined && r.reset !== true) {
+				throw new EmulatorError(400, `${where} needs result, status, delayMs, answerDelayMs or reset`);
 			}
 			return { ...r, times, remaining: times };
 		});
@@ -1429,6 +1434,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			case 'userdata':
 			case 'wallets': {
 				const reply = userDataRequest(ctx, route === 'userdata' ? (def as EndpointDef) : undefined);
+				if (fault?.answerDelayMs) await sleep(fault.answerDelayMs);
 				finish(ctx, res, reply.status ?? 200, reply.text, 'application/json; charset=UTF-8', reply.headers, reply.result);
 				return;
 			}

@@ -286,7 +286,12 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+/**
+ * A failed item under Continue on Fail: what failed, its code and what the item did, in json. With
+ * "Continue (using error output)" it also carries the error itself, which is what sends it to the
+ * error output (n8n-core's handleNodeErrorOutput); "Continue (regular output)" keeps the json alone.
+ */
+function errorItem(error: Error, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
 	const context = (error as NodeApiError).context ?? {};
 	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
 	const json: IDataObject = { error: error.message };
@@ -295,7 +300,9 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	if (description) json.description = description;
 	// what the failed item did do (e.g. which of its keys were stored)
 	if (context.errorDetails && typeof context.errorDetails === 'object') Object.assign(json, context.errorDetails);
-	return { json, pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	if (toErrorOutput) item.error = error as NodeApiError | NodeOperationError;
+	return item;
 }
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -311,6 +318,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	const prepare = settings.family ? PREPARE[settings.operation as Operation] : prepareWallets;
 	const continueOnFail = this.continueOnFail();
+	const toErrorOutput = continueOnFail && this.getNode().onError === 'continueErrorOutput';
 
 	// Every item is checked before anything is sent: a bad item fails the run with nothing written.
 	const outcomes: Outcome[] = new Array(items.length);
@@ -326,7 +334,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	// Without "Continue on Fail" the first failure stops new requests; those in flight finish.
+	// A cancelled execution starts nothing new either (what is in flight is aborted by n8n).
 	let failed = false;
+	const stopped = () => failed || session.cancelled();
 	const lastWrite = new Map<string, Promise<void>>();
 	const record = (itemIndex: number, outcome: Outcome) => {
 		outcomes[itemIndex] = outcome;
@@ -342,11 +352,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	};
 	// in input order, which the write ordering relies on
 	const tasks: Task[] = works.flatMap((work) => {
-		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, () => failed);
-		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, () => failed)];
+		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, stopped);
+		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, stopped)];
 	});
 	tasks.push(...batchTasks(this, session, settings, batched, record));
-	await runBounded(tasks, settings.concurrency, () => failed);
+	await runBounded(tasks, settings.concurrency, stopped);
 
 	// Merge Into Input Item gives the input item back: its binary data too
 	const mergesIntoInput = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);
@@ -355,7 +365,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const outcome = outcomes[itemIndex];
 		if (outcome instanceof Error) {
 			if (!continueOnFail) throw outcome;
-			output.push(errorItem(outcome, itemIndex));
+			output.push(errorItem(outcome, itemIndex, toErrorOutput));
 		} else if (outcome) {
 			const binary = mergesIntoInput ? items[itemIndex].binary : undefined;
 			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });
