@@ -162,6 +162,7 @@ export class HyperIdSession {
 			attempt++;
 			if (this.cancelled()) throw this.cancelledError(endpoint, itemIndex);
 			if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+			if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
 			const sent: { token?: string } = {};
 			let outcome: IDataObject | 'auth' | TransientFault;
 			try {
