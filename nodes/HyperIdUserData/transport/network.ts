@@ -56,59 +56,41 @@ export function connectionCode(error: unknown): string | undefined {
 	return undefined;
 }
 
-/** What a wait that the execution's cancellation ended throws. */
-export class Cancelled extends Error {
-	constructor() {
-		super('The execution was cancelled');
-	}
-}
-
 type SleepWithAbort = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** n8n-workflow's sleepWithAbort, where the n8n running the node has it. */
+/**
+ * n8n-workflow's sleepWithAbort where the n8n running the node has it (1.x to 2.8 do); n8n 2.41's
+ * n8n-workflow has none, but its `sleep` takes the signal itself. Older ones ignore the signal:
+ * the wait below still ends on it, their timer just runs out unobserved.
+ */
 const n8nSleepWithAbort = (n8nWorkflow as { sleepWithAbort?: SleepWithAbort }).sleepWithAbort;
-
-async function ownSleepWithAbort(ms: number, signal?: AbortSignal): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		if (signal?.aborted) return reject(new Cancelled());
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(new Cancelled());
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
-}
-
-/** Waits `ms`; throws Cancelled as soon as `signal` aborts. */
-export async function sleepUnlessCancelled(ms: number, signal?: AbortSignal): Promise<void> {
-	if (signal?.aborted) throw new Cancelled();
-	try {
-		await (typeof n8nSleepWithAbort === 'function' ? n8nSleepWithAbort(ms, signal) : ownSleepWithAbort(ms, signal));
-	} catch (error) {
-		if (signal?.aborted) throw new Cancelled();
-		throw error;
-	}
-}
+const abortableSleep: SleepWithAbort = typeof n8nSleepWithAbort === 'function' ? n8nSleepWithAbort : (n8nWorkflow.sleep as SleepWithAbort);
 
 /**
- * `promise`, or Cancelled as soon as `signal` aborts (the promise itself goes on: whoever else
- * waits for it still gets its outcome).
+ * `promise`'s value, or undefined as soon as `signal` aborts (the promise itself goes on: whoever
+ * else waits for it still gets its outcome). A rejection of `promise` is passed on.
  */
-export async function unlessCancelled<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-	if (!signal) return await promise;
-	if (signal.aborted) throw new Cancelled();
+export async function unlessCancelled<T>(promise: Promise<T>, signal?: AbortSignal): Promise<{ value: T } | undefined> {
+	if (!signal) return { value: await promise };
+	if (signal.aborted) return undefined;
 	let onAbort: () => void = () => undefined;
-	const aborted = new Promise<never>((_resolve, reject) => {
-		onAbort = () => reject(new Cancelled());
+	const aborted = new Promise<undefined>((resolve) => {
+		onAbort = () => resolve(undefined);
 		signal.addEventListener('abort', onAbort, { once: true });
 	});
 	try {
-		return await Promise.race([promise, aborted]);
+		return await Promise.race([promise.then((value) => ({ value })), aborted]);
 	} finally {
 		signal.removeEventListener('abort', onAbort);
 	}
+}
+
+/** Waits `ms`: true once they passed, false as soon as `signal` aborts (at once if it already has). */
+export async function sleepUnlessCancelled(ms: number, signal?: AbortSignal): Promise<boolean> {
+	if (signal?.aborted) return false;
+	const slept = abortableSleep(ms, signal).then(
+		() => true,
+		() => false,
+	);
+	return (await unlessCancelled(slept, signal))?.value === true;
 }

@@ -26,7 +26,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import type { HyperIdContext } from './connection';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
-import { Cancelled, connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from './network';
+import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from './network';
 
 /** Re-reads after a refused refresh, waiting for another process to store its refreshed token. */
 export const REREAD_DELAYS_MS = [150, 350, 750, 1250];
@@ -34,8 +34,11 @@ export const REREAD_WAIT_MS = REREAD_DELAYS_MS.reduce((sum, delay) => sum + dela
 
 /** How a request whose token was refused may be resent. */
 export interface Recovery {
-	/** 'refreshed': this process refreshed; 'stored': another execution or process had already. */
-	how: 'refreshed' | 'stored';
+	/**
+	 * 'refreshed': this process refreshed; 'stored': another execution or process had already;
+	 * 'cancelled': the waiting execution was cancelled (nothing to resend).
+	 */
+	how: 'refreshed' | 'stored' | 'cancelled';
 	/** The access token to expect on the resend, when known. */
 	token?: string;
 }
@@ -246,14 +249,14 @@ async function refreshOnce(ctx: HyperIdContext): Promise<RefreshResult> {
 const successOf = async (request: Promise<RefreshResult>) =>
 	await new Promise<RefreshResult>((resolve) => void request.then((result) => !('failure' in result) && resolve(result)));
 
-/** Waits for the first of: the promises given, `ms` (then `onTimeout`), or `signal` (then Cancelled). */
-async function firstOf<T>(promises: Array<Promise<T>>, ms: number, onTimeout: () => T, signal: AbortSignal): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(onTimeout()), ms)));
+/** The first of: the promises given, `ms` passing (then `onTimeout()`), or undefined once `signal` aborts. */
+async function firstOf<T>(promises: Array<Promise<T>>, ms: number, onTimeout: () => T, signal: AbortSignal): Promise<T | undefined> {
+	const stopTimer = new AbortController();
+	const timeout = sleepUnlessCancelled(ms, stopTimer.signal).then(async (elapsed) => (elapsed ? onTimeout() : await new Promise<T>(() => undefined)));
 	try {
-		return await unlessCancelled(Promise.race([...promises, timeout]), signal);
+		return (await unlessCancelled(Promise.race([...promises, timeout]), signal))?.value;
 	} finally {
-		clearTimeout(timer);
+		stopTimer.abort();
 	}
 }
 
@@ -262,19 +265,21 @@ async function firstOf<T>(promises: Array<Promise<T>>, ms: number, onTimeout: ()
  * final. A request given up on is still raced by the later attempts: if it succeeds late, its
  * token is the answer.
  */
-async function refreshWithRetries(ctx: HyperIdContext, options: RefreshOptions, signal: AbortSignal): Promise<RefreshResult> {
+async function refreshWithRetries(ctx: HyperIdContext, options: RefreshOptions, signal: AbortSignal): Promise<RefreshResult | 'cancelled'> {
 	const late: Array<Promise<RefreshResult>> = [];
 	for (let attempt = 1; ; attempt++) {
 		options.onRefreshAttempt();
 		const request = refreshOnce(ctx);
 		const result = await firstOf([request, ...late], options.timeoutMs, () => timedOut(ctx, options.timeoutMs), signal);
+		if (result === undefined) return 'cancelled';
 		if (!('failure' in result)) return result;
 		if (result.failure.httpCode === 'ETIMEDOUT') late.push(successOf(request));
 		if (!result.retry || attempt > options.retries) return result;
 		options.onRetry();
 		// an earlier request that succeeds during the backoff is the answer
-		const landed = await Promise.race([...late, sleepUnlessCancelled(options.backoff(attempt), signal).then(() => undefined)]);
-		if (landed) return landed;
+		const landed = await Promise.race([...late, sleepUnlessCancelled(options.backoff(attempt), signal)]);
+		if (landed === false) return 'cancelled';
+		if (landed !== true) return landed;
 	}
 }
 
@@ -293,7 +298,7 @@ function timedOut(ctx: HyperIdContext, timeoutMs: number): RefreshResult {
 /** After a refused refresh: did another execution or process store a newer token meanwhile? */
 async function newerTokenStored(ctx: HyperIdContext, replaced: string | undefined, signal: AbortSignal): Promise<string | undefined> {
 	for (const delay of REREAD_DELAYS_MS) {
-		await sleepUnlessCancelled(delay, signal);
+		if (!(await sleepUnlessCancelled(delay, signal))) return undefined;
 		const stored = await storedToken(ctx);
 		if (stored !== undefined && stored !== replaced) return stored;
 	}
@@ -304,10 +309,12 @@ async function recoverFrom(ctx: HyperIdContext, replaced: string | undefined, op
 	const stored = await storedToken(ctx);
 	if (stored !== undefined && replaced !== undefined && stored !== replaced) return { how: 'stored', token: stored };
 	const result = await refreshWithRetries(ctx, options, signal);
+	if (result === 'cancelled') return { how: 'cancelled' };
 	if (!('failure' in result)) return { how: 'refreshed', token: result.token };
 	if (result.failure instanceof DeadCredential) {
 		const newer = await newerTokenStored(ctx, replaced ?? stored, signal);
 		if (newer !== undefined) return { how: 'stored', token: newer };
+		if (signal.aborted) return { how: 'cancelled' };
 	}
 	throw result.failure;
 }
@@ -315,8 +322,9 @@ async function recoverFrom(ctx: HyperIdContext, replaced: string | undefined, op
 /**
  * A request was refused with the access token `replaced` (undefined when unknown): get a token to
  * resend with, sharing the work with every request of this process that was refused with the same
- * token. Throws DeadCredential on `invalid_grant`, Cancelled when `options.signal` aborts, or a
- * NodeApiError saying what else to fix (client ID and secret, Login URL, network, saving).
+ * token. Gives 'cancelled' as soon as `options.signal` aborts; throws DeadCredential on
+ * `invalid_grant`, or a NodeApiError saying what else to fix (client ID and secret, Login URL,
+ * network, saving).
  */
 export async function recoverToken(ctx: HyperIdContext, replaced: string | undefined, options: RefreshOptions): Promise<Recovery> {
 	const key = `${credentialKey(ctx)}\u0000${replaced ?? ''}`;
@@ -337,7 +345,7 @@ export async function recoverToken(ctx: HyperIdContext, replaced: string | undef
 	}
 	flight.waiting++;
 	try {
-		return await unlessCancelled(flight.promise, options.signal);
+		return (await unlessCancelled(flight.promise, options.signal))?.value ?? { how: 'cancelled' };
 	} finally {
 		flight.waiting--;
 		if (flight.waiting === 0 && options.signal?.aborted) {
@@ -347,5 +355,3 @@ export async function recoverToken(ctx: HyperIdContext, replaced: string | undef
 		}
 	}
 }
-
-export { Cancelled };

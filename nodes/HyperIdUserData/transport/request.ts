@@ -3,7 +3,7 @@ import { NodeApiError, NodeError, NodeOperationError } from 'n8n-workflow';
 
 import type { Connection, HyperIdContext } from './connection';
 import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
-import { Cancelled, mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
+import { mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
 import type { Recovery } from './refresh';
 import { DeadCredential, recoverToken } from './refresh';
 import type { Endpoint, RequestSubject } from './resultCodes';
@@ -233,12 +233,7 @@ export class HyperIdSession {
 				throw error;
 			}
 			this.stats.retries++;
-			try {
-				await sleepUnlessCancelled(this.backoff(attempt, retryAfter), this.signal);
-			} catch (error) {
-				if (error instanceof Cancelled) throw this.cancelledError(endpoint, itemIndex);
-				throw error;
-			}
+			if (!(await sleepUnlessCancelled(this.backoff(attempt, retryAfter), this.signal))) throw this.cancelledError(endpoint, itemIndex);
 		}
 	}
 
@@ -357,8 +352,9 @@ export class HyperIdSession {
 		if (usedToken !== undefined && this.supersededTokens.has(usedToken) && this.knownToken !== undefined) {
 			return { how: 'stored', token: this.knownToken };
 		}
+		let recovery: Recovery;
 		try {
-			const recovery = await recoverToken(this.ctx, usedToken, {
+			recovery = await recoverToken(this.ctx, usedToken, {
 				retries: this.options.retries,
 				timeoutMs: this.options.timeoutMs,
 				backoff: (attempt) => this.backoff(attempt),
@@ -366,11 +362,7 @@ export class HyperIdSession {
 				onRefreshAttempt: () => this.stats.refreshes++,
 				onRetry: () => this.stats.retries++,
 			});
-			if (usedToken !== undefined && usedToken !== recovery.token) this.supersededTokens.add(usedToken);
-			if (recovery.token !== undefined) this.replaceKnownToken(recovery.token);
-			return recovery;
 		} catch (error) {
-			if (error instanceof Cancelled) throw this.cancelledError(endpoint, itemIndex);
 			// every waiting item gets its own error object, with its own index
 			if (error instanceof DeadCredential) {
 				this.deadCredential ??= error;
@@ -379,6 +371,10 @@ export class HyperIdSession {
 			this.refreshUnavailable ??= error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
 			throw this.refreshUnavailableFor(itemIndex);
 		}
+		if (recovery.how === 'cancelled') throw this.cancelledError(endpoint, itemIndex);
+		if (usedToken !== undefined && usedToken !== recovery.token) this.supersededTokens.add(usedToken);
+		if (recovery.token !== undefined) this.replaceKnownToken(recovery.token);
+		return recovery;
 	}
 
 	private refreshUnavailableFor(itemIndex: number): NodeApiError {
