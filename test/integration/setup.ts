@@ -6,7 +6,7 @@ import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.nod
 import { DEMO, startEmulator } from '../emulator/server';
 import type { Emulator, CreateTokenOptions, RequestLogEntry } from '../emulator/server';
 import { CredentialStore, hyperIdCustomCredentials, jsonOf, runNode } from '../harness/harness';
-import type { RunNodeResult } from '../harness/harness';
+import type { RunNodeOptions, RunNodeResult } from '../harness/harness';
 
 export { DEMO };
 export type { Emulator, RunNodeResult };
@@ -40,9 +40,10 @@ export async function run(
 	parameters: INodeParameters,
 	inputItems: IDataObject[] = [{}],
 	continueOnFail = false,
+	more: Pick<RunNodeOptions, 'nodeOverrides' | 'onStarted' | 'typeVersion'> = {},
 ): Promise<Run> {
 	emulator.clearRequests();
-	const result = await runNode({ nodeType: node, parameters, inputItems, credentials, continueOnFail });
+	const result = await runNode({ nodeType: node, parameters, inputItems, credentials, continueOnFail, ...more });
 	return { ...result, json: result.outputs ? jsonOf(result) : [], requests: emulator.requests() };
 }
 

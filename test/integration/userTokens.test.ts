@@ -283,7 +283,7 @@ test('a wrong client secret: CLIENT_REFUSED on the items that needed a refresh, 
 	expect((await refreshAtEmulator(emulator, user.refreshToken)).access_token).toEqual(expect.any(String));
 });
 
-test('Continue (using error output): a failed item leaves on the error output with its error, and with the new pair when its user was renewed', async () => {
+test('Continue (using error output): failed items leave on the error output; a renewed user\'s failed item hands its new pair on through the success output', async () => {
 	const users = newUsers(emulator, 2);
 	const client = clientCredential(emulator);
 	await revokeConsent(emulator, users[1].refreshToken);
@@ -300,12 +300,15 @@ test('Continue (using error output): a failed item leaves on the error output wi
 		{ nodeOverrides: { onError: 'continueErrorOutput' } },
 	);
 	const [success, failure] = r.taskData?.data?.main ?? [];
-	expect(success?.map((item) => item.json)).toEqual([expect.objectContaining({ success: true, hyperidTokens: expect.any(Object) })]);
+	// n8n-core sets an error-output item's json to {error: message}: the pair of item 1 comes out beside it
+	expect(success?.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+	const pair = success?.[0].json.hyperidTokens as IDataObject;
+	expect(pair).toMatchObject({ userId: users[0].userId, refreshToken: expect.any(String) });
+	expect(success?.[1].json).toEqual({ hyperidTokens: pair });
 	expect(failure?.map((item) => item.pairedItem)).toEqual([{ item: 1 }, { item: 2 }]);
-	const [keyRefused, ended] = (failure ?? []).map((item) => item.json);
-	expect(keyRefused.hyperidTokens).toEqual(success?.[0].json.hyperidTokens);
-	expect(ended).toMatchObject({ errorCode: 'SIGN_IN_ENDED' });
-	expect(ended.hyperidTokens).toBeUndefined();
+	expect(failure?.[1].json).toEqual({ error: "This user's HyperID sign-in has ended; they must sign in again (item 2)" });
+	expect(failure?.[1].error?.context).toMatchObject({ errorDetails: { errorCode: 'SIGN_IN_ENDED' } });
+	expect(JSON.stringify(failure)).not.toContain(String(pair.refreshToken));
 });
 
 test('HTTP 401 without a result code and -1 are refusals too: refreshed once, resent', async () => {

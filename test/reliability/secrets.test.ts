@@ -142,13 +142,15 @@ function withoutOwnField(value: unknown): unknown {
 async function forUsers(label: string, client: CredentialStore | undefined, parameters: INodeParameters, items: IDataObject[]) {
 	scenarios++;
 	for (const item of items) campaign.addSecret(item.accessToken as string, item.refreshToken as string);
-	for (const continueOnFail of [false, true]) {
-		const result: Run = await runForUsers(emulator, client, userTokens({ ...parameters, options: { retries: 1, timeout: 300 } }), items, { continueOnFail });
+	for (const onError of ['stopWorkflow', 'continueRegularOutput', 'continueErrorOutput'] as const) {
+		const result: Run = await runForUsers(emulator, client, userTokens({ ...parameters, options: { retries: 1, timeout: 300 } }), items, {
+			nodeOverrides: { onError },
+		});
 		campaign.runs++;
 		const runData = { ...(result.run?.data.resultData.runData ?? {}) };
 		// the input items are the workflow's own (its token table): only what the node made is scanned
 		delete runData.Start;
-		campaign.scan(`users: ${label} cof=${continueOnFail}`, {
+		campaign.scan(`users: ${label} ${onError}`, {
 			...result,
 			outputs: withoutOwnField(result.outputs),
 			error: withoutOwnField(result.error),

@@ -294,7 +294,12 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+/**
+ * A failed item under Continue on Fail: what failed, its code and what the item did, in json. With
+ * "Continue (using error output)" it also carries the error itself, which is what sends it to the
+ * error output (n8n-core's handleNodeErrorOutput); "Continue (regular output)" keeps the json alone.
+ */
+function errorItem(error: Error, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
 	const context = (error as NodeApiError).context ?? {};
 	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
 	const json: IDataObject = { error: error.message };
@@ -303,7 +308,9 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	if (description) json.description = description;
 	// what the failed item did do (e.g. which of its keys were stored)
 	if (context.errorDetails && typeof context.errorDetails === 'object') Object.assign(json, context.errorDetails);
-	return { json, pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	if (toErrorOutput) item.error = error as NodeApiError | NodeOperationError;
+	return item;
 }
 
 /** Stored values are a user's: in User's Tokens mode, writes are ordered per user. */
@@ -344,6 +351,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	const prepare = settings.family ? PREPARE[settings.operation as Operation] : prepareWallets;
 	const continueOnFail = this.continueOnFail();
+	const toErrorOutput = continueOnFail && this.getNode().onError === 'continueErrorOutput';
 
 	// Every item is checked before anything is sent: a bad item fails the run with nothing written.
 	const outcomes: Outcome[] = new Array(items.length);
@@ -362,7 +370,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	// Without "Continue on Fail" the first failure stops new requests; those in flight finish.
+	// A cancelled execution starts nothing new either (what is in flight is aborted by n8n).
 	let failed = false;
+	const stopped = () => failed || session.cancelled();
 	// items refused for their token while a run that stops at failures holds refreshes back (userTokens.ts)
 	const deferred = new Set<number>();
 	const record = (itemIndex: number, outcome: Outcome) => {
@@ -385,11 +395,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		};
 		// in input order, which the write ordering relies on
 		const tasks: Task[] = pass.flatMap((work) => {
-			if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, () => failed);
-			return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, () => failed)];
+			if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, stopped);
+			return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, stopped)];
 		});
 		tasks.push(...batchTasks(this, session, settings, batched, record));
-		await runBounded(tasks, settings.concurrency, () => failed);
+		await runBounded(tasks, settings.concurrency, stopped);
 	};
 	await runPass(works);
 	if (userTokens && deferred.size && !failed) {
@@ -408,7 +418,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const outcome = outcomes[itemIndex];
 		if (outcome instanceof Error) {
 			if (!continueOnFail) throw userTokens ? userTokens.withRefreshedTokens(outcome) : outcome;
-			output.push(errorItem(outcome, itemIndex));
+			output.push(errorItem(outcome, itemIndex, toErrorOutput));
 		} else if (outcome) {
 			const binary = mergesIntoInput ? items[itemIndex].binary : undefined;
 			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });

@@ -495,7 +495,8 @@ export class UserTokens {
 
 	/**
 	 * Every output item of a user whose tokens were renewed carries the new pair; an item of such a
-	 * user with no output item at all (nothing found) gets one with only the pair.
+	 * user with no item on the success output (nothing found, or its failure goes to the error
+	 * output, whose json n8n-core sets to {error: message}) gets one there with only the pair.
 	 */
 	addRefreshedTokens(output: INodeExecutionData[], itemCount: number): INodeExecutionData[] {
 		const byItem = new Map<number, INodeExecutionData[]>();
@@ -509,8 +510,9 @@ export class UserTokens {
 		for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 			const tokens = this.refreshedFor(itemIndex);
 			const own = byItem.get(itemIndex) ?? [];
-			if (tokens && own.length === 0) result.push({ json: { [this.outputField]: tokens }, pairedItem: { item: itemIndex } });
-			for (const item of own) result.push(tokens ? { ...item, json: { ...item.json, [this.outputField]: tokens } } : item);
+			const toErrorOutput = (item: INodeExecutionData) => item.error !== undefined;
+			if (tokens && own.every(toErrorOutput)) result.push({ json: { [this.outputField]: tokens }, pairedItem: { item: itemIndex } });
+			for (const item of own) result.push(tokens && !toErrorOutput(item) ? { ...item, json: { ...item.json, [this.outputField]: tokens } } : item);
 		}
 		return result;
 	}
