@@ -31,12 +31,13 @@ import type {
 	INodeExecutionData,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { TokenSet } from '../../shared/hyperIdClient';
 import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Connection, HyperIdContext } from './connection';
 import { connectionFromCredentials } from './connection';
+import { sleepUnlessCancelled } from './network';
 
 export const AUTHENTICATION = { connectedAccount: 'connectedAccount', userTokens: 'userTokens' } as const;
 export const DEFAULT_TOKENS_FIELD = 'hyperidTokens';
@@ -452,7 +453,7 @@ export class UserTokens {
 				if (error instanceof TokenEndpointError && kind === 'invalid_grant') return { ended: true };
 				const transient = kind === 'network' || kind === 'timeout' || kind === 'server';
 				if (!transient || attempt > this.options.retries || this.options.cancelled()) return { fault: error };
-				await sleep(this.options.backoff(attempt));
+				if (!(await sleepUnlessCancelled(this.options.backoff(attempt), this.ctx.getExecutionCancelSignal?.()))) return { fault: error };
 			}
 		}
 	}
