@@ -402,12 +402,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		await runBounded(tasks, settings.concurrency, stopped);
 	};
 	await runPass(works);
-	if (userTokens && deferred.size && !failed) {
+	if (userTokens && deferred.size && !stopped()) {
 		const again = works.filter((work) => deferred.has(work.itemIndex));
 		deferred.clear();
 		await userTokens.renewDeferred();
 		for (const { itemIndex, error } of userTokens.failuresOfDeferred()) record(itemIndex, error);
-		if (!failed) await runPass(again);
+		if (!stopped()) await runPass(again);
 	}
 	addHints(this, settings.hints);
 
