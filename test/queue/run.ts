@@ -43,10 +43,10 @@ import { SET_BY_EMAIL_PATH, httpRequestSetWorkflow, hyperIdSetWorkflow, type Cre
 // ---------------------------------------------------------------------------------------------
 
 const SIZES = {
-	full: { burst: 50, sustained: 300, sustainedSeconds: 30, dead: 50, killCount: 200, killSeconds: 20, redisBurst: 50 },
-	ci: { burst: 50, sustained: 120, sustainedSeconds: 12, dead: 20, killCount: 60, killSeconds: 9, redisBurst: 30 },
+	full: { burst: 50, sustained: 300, sustainedSeconds: 30, dead: 50, killCount: 200, killSeconds: 20, redisBurst: 50, redisWaitSeconds: 120 },
+	ci: { burst: 50, sustained: 120, sustainedSeconds: 12, dead: 20, killCount: 80, killSeconds: 12, redisBurst: 30, redisWaitSeconds: 20 },
 	/** for developing the suite */
-	small: { burst: 10, sustained: 30, sustainedSeconds: 6, dead: 5, killCount: 30, killSeconds: 6, redisBurst: 10 },
+	small: { burst: 10, sustained: 30, sustainedSeconds: 6, dead: 5, killCount: 30, killSeconds: 6, redisBurst: 10, redisWaitSeconds: 20 },
 };
 const API_LATENCY_MS = envNumber('N8N_QUEUE_API_LATENCY_MS', 50);
 const TOKEN_DELAY_MS = envNumber('N8N_QUEUE_TOKEN_DELAY_MS', 300);
@@ -63,8 +63,8 @@ const WORKER_CONCURRENCY = 10;
 const LOCK_ENV: NodeJS.ProcessEnv = process.env.N8N_QUEUE_N8N_LOCKS
 	? {}
 	: { QUEUE_WORKER_LOCK_DURATION: '10000', QUEUE_WORKER_LOCK_RENEW_TIME: '2500', QUEUE_WORKER_STALLED_INTERVAL: '5000' };
-/** a webhook call while Redis restarts: longer than the lock and stall checks */
-const REDIS_CALL_TIMEOUT_MS = 60_000;
+/** the API's latency while a worker is killed: executions in flight on it when it dies */
+const KILL_LATENCY_MS = 400;
 /** the token endpoint's delay while the worker that asked is killed */
 const CRASH_TOKEN_DELAY_MS = 3000;
 /** the whole run, then everything is stopped and the run fails */
@@ -478,7 +478,7 @@ interface Accounting {
 	/** n8n's executions by status, and each failure's message: `error: message` -> count */
 	n8nStatus: Record<string, number>;
 	n8nFailures: Record<string, number>;
-	/** keys with no execution in n8n's database */
+	/** calls with no execution in n8n's database */
 	noExecution: number;
 	stored: number;
 	storedTwice: number;
@@ -512,6 +512,7 @@ async function account(d: Deployment, workflowId: string, m: Measured): Promise<
 		lostSilently: [],
 	};
 	const bump = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
+	a.noExecution = Math.max(0, a.sent - records.length);
 	for (const r of records) {
 		bump(a.n8nStatus, r.status);
 		if (r.status !== 'success') bump(a.n8nFailures, `${r.status}: ${r.message ?? '(no message)'}`);
@@ -519,7 +520,6 @@ async function account(d: Deployment, workflowId: string, m: Measured): Promise<
 	for (const call of m.load.results) {
 		const key = m.keys[call.index];
 		const rec = byKey.get(key);
-		if (!rec) a.noExecution++;
 		if (!call.ok) bump(a.callerFailures, call.status ? `HTTP ${call.status} ${JSON.stringify(call.body).slice(0, 120)}` : `no answer (${call.error})`);
 		const reportedFailed = !call.ok || (rec !== undefined && rec.status !== 'success');
 		const stored = (perKey.get(key) ?? 0) > 0 && m.storedKeys.has(key);
@@ -567,18 +567,24 @@ async function caseKillWorker(s: Setup): Promise<string[]> {
 	const everyMs = Math.round((killSeconds * 1000) / count);
 	const victim = s.deployment.workers[0];
 	if (!victim || s.deployment.workers.length < 2) return ['needs 2 workers or more (N8N_QUEUE_WORKERS)'];
-	// tokens stay valid here: a kill while a refresh is on its way is the next case's subject
-	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: 0 });
+	// tokens stay valid here: a kill while a refresh is on its way is the refresher case's subject
+	s.emulator.setOptions({ latencyMs: KILL_LATENCY_MS, expireTokensEveryRequests: 0 });
 	s.emulator.clearFaults();
-	s.log(`  ${count} executions, one every ${everyMs} ms; kill -9 ${victim.name} after ${(killSeconds / 3).toFixed(1)} s, then start a replacement ...`);
+	s.log(
+		`  ${count} executions, one every ${everyMs} ms, API latency ${KILL_LATENCY_MS} ms; kill -9 ${victim.name} after ` +
+			`${(killSeconds / 4).toFixed(1)} s (once it runs an execution), then start a replacement ...`,
+	);
 	let replacement: ManagedProcess | undefined;
 	let activeAtKill = 0;
 	let replacementMs = 0;
+	const running = (w: ManagedProcess) => workerStarts(w) - (w.output().match(/Worker finished execution/g) ?? []).length;
 	const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-kill`, count, s.log, everyMs, {
 		timeoutMs: 120_000,
 		run: async ({ started }) => {
-			await pause(started + (killSeconds * 1000) / 3 - Date.now());
-			activeAtKill = workerStarts(victim) - (victim.output().match(/Worker finished execution/g) ?? []).length;
+			await pause(started + (killSeconds * 1000) / 4 - Date.now());
+			const until = Date.now() + 5000;
+			while (running(victim) < 1 && Date.now() < until) await pause(10);
+			activeAtKill = running(victim);
 			await s.deployment.killWorker(victim);
 			s.log(`    killed ${victim.name} (pid ${victim.pid}, about ${activeAtKill} executions running on it)`);
 			const t = Date.now();
@@ -586,15 +592,17 @@ async function caseKillWorker(s: Setup): Promise<string[]> {
 			replacementMs = Date.now() - t;
 		},
 	});
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS });
 	const a = await account(s.deployment, s.ids.hyperId, m);
 	const after = await credentialWorks(s, s.ids.hyperId, 'hyperid-set', 'kill-after');
 	const ranOnReplacement = replacement ? workerStarts(replacement) : 0;
 	rows.push(
 		rowOf(s.runtime.version, 'queue', `HyperID node: ${victim.name} killed during ${count} over ${killSeconds}s`, m,
-			`${accountingNote(a)}; replacement ready in ${sec(replacementMs)}, ran ${ranOnReplacement}; credential afterwards: ${after.detail}`),
+			`${activeAtKill} running on it at the kill; ${accountingNote(a)}; replacement ready in ${sec(replacementMs)}, ran ${ranOnReplacement}; credential afterwards: ${after.detail}`),
 	);
 	s.log(`    ${accountingNote(a)}`);
 	checkAccounting(a, problems);
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS });
 	const failed = a.sent - a.answeredOk;
 	if (failed > WORKER_CONCURRENCY)
 		problems.push(`${failed} executions failed; only the ${WORKER_CONCURRENCY} a worker runs at once were on the killed worker`);
@@ -612,7 +620,7 @@ async function caseRedisRestart(s: Setup): Promise<string[]> {
 	s.log(`  ${count} executions at once; Redis restarted when ${Math.ceil(count / 5)} have answered ...`);
 	let downMs = 0;
 	const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-redis`, count, s.log, 0, {
-		timeoutMs: REDIS_CALL_TIMEOUT_MS,
+		timeoutMs: SIZE.redisWaitSeconds * 1000,
 		run: async ({ answered }) => {
 			const until = Date.now() + 60_000;
 			while (answered() < Math.ceil(count / 5) && Date.now() < until) await pause(20);
@@ -647,6 +655,7 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 	s.emulator.advanceClock(EXPIRE_ALL_SECONDS);
 	s.log(`  1 execution with an expired token; the token endpoint takes ${CRASH_TOKEN_DELAY_MS} ms; kill -9 the worker that asked ...`);
 	let victim: ManagedProcess | undefined;
+	let replacement: Promise<ManagedProcess> | undefined;
 	let killedAfterMs = 0;
 	const m = await measuredLoad(s.emulator, d, s.ids.crash, 'hyperid-crash-set', `${s.runTag}-crash`, 1, () => undefined, 0, {
 		timeoutMs: 120_000,
@@ -661,13 +670,15 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 			await d.killWorker(victim);
 			killedAfterMs = Date.now() - t;
 			s.log(`    ${victim.name} killed ${killedAfterMs} ms after its refresh request arrived`);
+			replacement = d.addWorker();
 		},
 	});
 	// the token endpoint finishes the refresh (it rotates the token) whether or not anyone reads the answer
-	await pause(CRASH_TOKEN_DELAY_MS);
+	const until = Date.now() + CRASH_TOKEN_DELAY_MS + 5000;
+	while (!s.emulator.requests().some((r) => r.path === TOKEN_PATH) && Date.now() < until) await pause(50);
 	const rotated = s.emulator.requests().filter((r) => r.path === TOKEN_PATH && r.status === 200).length;
 	const a = await account(d, s.ids.crash, m);
-	await d.addWorker();
+	await replacement;
 	s.emulator.clearFaults();
 	const t = Date.now();
 	const next = await credentialWorks(s, s.ids.crash, 'hyperid-crash-set', 'crash-next');
