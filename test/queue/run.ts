@@ -557,6 +557,12 @@ async function credentialWorks(s: Setup, workflowId: string, webhookPath: string
 	return { works, detail: works ? `works (${refresh})` : `FAILS${failureSample(m)} (${refresh})` };
 }
 
+/** When the last failed call of a load was answered, seconds after `fromMs` (ms since the load started). */
+function lastFailureAfter(m: Measured, fromMs: number): string {
+	const failed = m.load.results.filter((r) => !r.ok);
+	return failed.length ? sec(Math.max(...failed.map((r) => r.startedMs + r.ms)) - fromMs) : '-';
+}
+
 const workerStarts = (w: ManagedProcess) => (w.output().match(/Worker started execution/g) ?? []).length;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -577,6 +583,7 @@ async function caseKillWorker(s: Setup): Promise<string[]> {
 	let replacement: ManagedProcess | undefined;
 	let activeAtKill = 0;
 	let replacementMs = 0;
+	let killedAtMs = 0;
 	const running = (w: ManagedProcess) => workerStarts(w) - (w.output().match(/Worker finished execution/g) ?? []).length;
 	const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-kill`, count, s.log, everyMs, {
 		timeoutMs: 120_000,
@@ -585,6 +592,7 @@ async function caseKillWorker(s: Setup): Promise<string[]> {
 			const until = Date.now() + 5000;
 			while (running(victim) < 1 && Date.now() < until) await pause(10);
 			activeAtKill = running(victim);
+			killedAtMs = Date.now() - started;
 			await s.deployment.killWorker(victim);
 			s.log(`    killed ${victim.name} (pid ${victim.pid}, about ${activeAtKill} executions running on it)`);
 			const t = Date.now();
@@ -598,7 +606,7 @@ async function caseKillWorker(s: Setup): Promise<string[]> {
 	const ranOnReplacement = replacement ? workerStarts(replacement) : 0;
 	rows.push(
 		rowOf(s.runtime.version, 'queue', `HyperID node: ${victim.name} killed during ${count} over ${killSeconds}s`, m,
-			`${activeAtKill} running on it at the kill; ${accountingNote(a)}; replacement ready in ${sec(replacementMs)}, ran ${ranOnReplacement}; credential afterwards: ${after.detail}`),
+			`${activeAtKill} running on it at the kill; ${accountingNote(a)}; the last failure answered ${lastFailureAfter(m, killedAtMs)} after the kill; replacement ready in ${sec(replacementMs)}, ran ${ranOnReplacement}; credential afterwards: ${after.detail}`),
 	);
 	s.log(`    ${accountingNote(a)}`);
 	checkAccounting(a, problems);
@@ -657,9 +665,10 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 	let victim: ManagedProcess | undefined;
 	let replacement: Promise<ManagedProcess> | undefined;
 	let killedAfterMs = 0;
+	let killedAtMs = 0;
 	const m = await measuredLoad(s.emulator, d, s.ids.crash, 'hyperid-crash-set', `${s.runTag}-crash`, 1, () => undefined, 0, {
 		timeoutMs: 120_000,
-		run: async () => {
+		run: async ({ started }) => {
 			const seen = tokenRequests();
 			const until = Date.now() + 30_000;
 			while (tokenRequests() === seen && Date.now() < until) await pause(25);
@@ -667,6 +676,7 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 			const t = Date.now();
 			victim = d.workers.find((w, i) => workerStarts(w) > before[i]);
 			if (!victim) throw new Error('no worker logged "Worker started execution" for the refreshing execution');
+			killedAtMs = Date.now() - started;
 			await d.killWorker(victim);
 			killedAfterMs = Date.now() - t;
 			s.log(`    ${victim.name} killed ${killedAfterMs} ms after its refresh request arrived`);
@@ -688,7 +698,7 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 	const reconnected = await credentialWorks(s, s.ids.crash, 'hyperid-crash-set', 'crash-reconnected');
 	rows.push(
 		rowOf(s.runtime.version, 'queue', 'HyperID node: worker killed while its refresh was answered', m,
-			`${accountingNote(a)}; refresh granted to the dead worker: ${rotated}; next execution (${sec(nextMs)}): ${next.detail}` +
+			`${accountingNote(a)}; reported failed ${lastFailureAfter(m, killedAtMs)} after the kill; refresh granted to the dead worker: ${rotated}; next execution (${sec(nextMs)}): ${next.detail}` +
 				`, with the reconnect message: ${mentioning}; after reconnecting: ${reconnected.detail}`),
 	);
 	s.log(`    next execution: ${next.detail}; after reconnecting: ${reconnected.detail}`);
