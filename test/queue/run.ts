@@ -11,6 +11,11 @@
  *                               requests: none fails, every value stored
  *   queue: dead credential      the refresh token revoked: every execution of a burst fails with the
  *                               node's reconnect message; at most one refresh attempt per execution
+ *   queue: worker killed        kill -9 one worker during a steady load, a replacement started: nothing
+ *                               written twice, nothing lost without a failure report, the credential works
+ *   queue: Redis restarted      redis-server stopped and started (same port and folder) during a burst
+ *   queue: refresher killed     the worker is killed while the token endpoint answers its refresh:
+ *                               measured what the credential does next, and after a reconnect
  *   regular: burst at expiry    the first case with one n8n process
  *
  * n8n's HTTP Request node (generic OAuth2 credential) takes the same bursts: reported, not asserted.
@@ -25,6 +30,7 @@
  *   N8N_QUEUE_API_LATENCY_MS=50 N8N_QUEUE_TOKEN_DELAY_MS=300   the emulator's delays
  *   N8N_QUEUE_NO_HTTP=1          skip the HTTP Request node's bursts
  *   N8N_QUEUE_VERBOSE=1          echo every n8n log line (default: errors and warnings)
+ *   N8N_QUEUE_N8N_LOCKS=1        keep n8n's default job lock (else shortened: see LOCK_ENV)
  *   N8N_QUEUE_JSON=path          also write the figures as JSON
  */
 import * as fs from 'node:fs';
