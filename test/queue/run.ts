@@ -633,20 +633,24 @@ async function caseRedisRestart(s: Setup): Promise<string[]> {
 	s.emulator.clearFaults();
 	s.log(`  ${count} executions at once; Redis restarted when ${Math.ceil(count / 5)} have answered ...`);
 	let downMs = 0;
+	const keys = { before: '?', after: '?' };
+	const dbsize = async () => (await redis.command(['DBSIZE'])).replace(/^:|\r\n$/g, '');
 	const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-redis`, count, s.log, 0, {
 		timeoutMs: SIZE.redisWaitSeconds * 1000,
 		run: async ({ answered }) => {
 			const until = Date.now() + 60_000;
 			while (answered() < Math.ceil(count / 5) && Date.now() < until) await pause(20);
+			keys.before = await dbsize();
 			({ downMs } = await redis.restart());
-			s.log(`    Redis restarted on the same port (down ${downMs} ms)`);
+			keys.after = await dbsize();
+			s.log(`    Redis restarted on the same port (down ${downMs} ms; keys ${keys.before} before, ${keys.after} after)`);
 		},
 	});
 	const a = await account(s.deployment, s.ids.hyperId, m);
 	const after = await credentialWorks(s, s.ids.hyperId, 'hyperid-set', 'redis-after');
 	rows.push(
 		rowOf(s.runtime.version, 'queue', `HyperID node: Redis restarted during a burst of ${count}`, m,
-			`Redis down ${downMs} ms; ${accountingNote(a)}; credential afterwards: ${after.detail}`),
+			`Redis down ${downMs} ms, keys ${keys.before} before and ${keys.after} after; ${accountingNote(a)}; credential afterwards: ${after.detail}`),
 	);
 	s.log(`    ${accountingNote(a)}`);
 	checkAccounting(a, problems);
