@@ -24,8 +24,11 @@ describe('package.json as n8n community-node verification reads it', () => {
 		expect(pkg.license).toBe('MIT');
 		expect(pkg.keywords).toContain('n8n-community-node-package');
 		expect(pkg.n8n.n8nNodesApiVersion).toBe(1);
-		expect(pkg.n8n.credentials).toEqual(['dist/credentials/HyperIdOAuth2Api.credentials.js']);
-		expect(pkg.n8n.nodes).toEqual(['dist/nodes/HyperIdUserData/HyperIdUserData.node.js']);
+		expect(pkg.n8n.credentials).toEqual([
+			'dist/credentials/HyperIdOAuth2Api.credentials.js',
+			'dist/credentials/HyperIdClientApi.credentials.js',
+		]);
+		expect(pkg.n8n.nodes).toEqual(['dist/nodes/HyperIdUserData/HyperIdUserData.node.js', 'dist/nodes/HyperIdSignIn/HyperIdSignIn.node.js']);
 		expect(pkg.files).toEqual(['dist']);
 	});
 
