@@ -71,7 +71,7 @@ const LOCK_ENV: NodeJS.ProcessEnv = process.env.N8N_QUEUE_N8N_LOCKS
 	: { QUEUE_WORKER_LOCK_DURATION: '10000', QUEUE_WORKER_LOCK_RENEW_TIME: '2500', QUEUE_WORKER_STALLED_INTERVAL: '5000' };
 /** the API's latency while a worker is killed: executions in flight on it when it dies */
 const KILL_LATENCY_MS = 400;
-/** the token endpoint's delay while the worker that asked is killed */
+/** how long the token endpoint holds its answer (the refresh already granted) while the worker that asked is killed */
 const CRASH_TOKEN_DELAY_MS = 3000;
 /** the whole run, then everything is stopped and the run fails */
 const RUN_LIMIT_MS = 40 * 60_000;
@@ -659,8 +659,8 @@ async function caseRedisRestart(s: Setup): Promise<string[]> {
 }
 
 /**
- * (c) The token endpoint answers a refresh slowly; the worker that asked is killed meanwhile. HyperID
- * rotates refresh tokens, so the stored one is spent and the new one died with the worker. Measured:
+ * (c) The token endpoint grants a refresh and holds its answer; the worker that asked is killed meanwhile.
+ * HyperID rotates refresh tokens, so the stored one is spent and the new one died with the worker. Measured:
  * the next execution (on a fresh worker), then a reconnect (a new sign-in stored over the credential).
  */
 async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<string[]> {
@@ -669,9 +669,10 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 	const before = d.workers.map(workerStarts);
 	const tokenRequests = () => s.emulator.stats().requestsByPath[TOKEN_PATH] ?? 0;
 	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: 0 });
-	s.emulator.setFaults([{ path: TOKEN_PATH, delayMs: CRASH_TOKEN_DELAY_MS, times: 1 }]);
+	// HyperID has granted the refresh (the stored refresh token is spent); the answer is on its way
+	s.emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: CRASH_TOKEN_DELAY_MS, times: 1 }]);
 	s.emulator.advanceClock(EXPIRE_ALL_SECONDS);
-	s.log(`  1 execution with an expired token; the token endpoint takes ${CRASH_TOKEN_DELAY_MS} ms; kill -9 the worker that asked ...`);
+	s.log(`  1 execution with an expired token; the token endpoint grants the refresh and holds its answer ${CRASH_TOKEN_DELAY_MS} ms; kill -9 the worker that asked ...`);
 	let victim: ManagedProcess | undefined;
 	let replacement: Promise<ManagedProcess> | undefined;
 	let killedAfterMs = 0;
@@ -693,7 +694,7 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 			replacement = d.addWorker();
 		},
 	});
-	// the token endpoint finishes the refresh (it rotates the token) whether or not anyone reads the answer
+	// the held answer is logged when it is sent (to nobody)
 	const until = Date.now() + CRASH_TOKEN_DELAY_MS + 5000;
 	while (!s.emulator.requests().some((r) => r.path === TOKEN_PATH) && Date.now() < until) await pause(50);
 	const rotated = s.emulator.requests().filter((r) => r.path === TOKEN_PATH && r.status === 200).length;
@@ -707,7 +708,7 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 	await d.importCredentials([creds.reconnect()]);
 	const reconnected = await credentialWorks(s, s.ids.crash, 'hyperid-crash-set', 'crash-reconnected');
 	rows.push(
-		rowOf(s.runtime.version, 'queue', 'HyperID node: worker killed while its refresh was answered', m,
+		rowOf(s.runtime.version, 'queue', 'HyperID node: worker killed after its refresh was granted, before the answer', m,
 			`${accountingNote(a)}; reported failed ${lastFailureAfter(m, killedAtMs)} after the kill; refresh granted to the dead worker: ${rotated}; next execution (${sec(nextMs)}): ${next.detail}` +
 				`, with the reconnect message: ${mentioning}; after reconnecting: ${reconnected.detail}`),
 	);
