@@ -14,7 +14,7 @@
  *   queue: worker killed        kill -9 one worker during a steady load, a replacement started: nothing
  *                               written twice, nothing lost without a failure report, the credential works
  *   queue: Redis restarted      redis-server stopped and started (same port and folder) during a burst
- *   queue: refresher killed     the worker is killed while the token endpoint answers its refresh:
+ *   queue: refresher killed     the worker is killed after its refresh was granted, before the answer:
  *                               measured what the credential does next, and after a reconnect
  *   regular: burst at expiry    the first case with one n8n process
  *
