@@ -185,7 +185,7 @@ async function main(): Promise<void> {
 	const allStarted = Date.now();
 	assertBuilt('credentials');
 	const nodeBuilt = fs.existsSync(NODE_FILE);
-	const versions = loadVersions();
+	const versions = loadVersions(undefined, 'e2e');
 	const cases = pickCases();
 	console.log(
 		`e2e: ${cases.length} case(s) on n8n ${versions.map((v) => `${v.n8n} (Node ${v.node})`).join(', ')}; cache ${CACHE_DIR}`,
