@@ -83,7 +83,7 @@ async function runVersion(runtime: N8nRuntime, cases: E2ECase[], nodeBuilt: bool
 					if (!credRefs[key]) throw new Error(`case "${p.c.name}": unknown credential key ${key}`);
 					map[nameInFile] = credRefs[key];
 				}
-				return bindWorkflow(loadWorkflowFile(p.c.workflow), p.id, map);
+				return bindWorkflow(loadWorkflowFile(p.c.workflow), p.id, map, runtime.version);
 			});
 
 		let t = Date.now();

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 
 export const sel = {
-	loginEmail: '#emailOrLdapLoginId',
-	loginPassword: '#password',
+	// n8n 2.41 gives the sign-in inputs an id; 2.8 only a name
+	loginEmail: '#emailOrLdapLoginId, input[name="emailOrLdapLoginId"]',
+	loginPassword: '#password, input[name="password"]',
 	loginSubmit: '[data-test-id="form-submit-button"]',
 	canvasPlus: '[data-test-id="canvas-plus-button"]',
 	nodeCreator: '[data-test-id="node-creator"]',
@@ -32,8 +33,8 @@ export const sel = {
 
 export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
 	await page.goto(`${baseUrl}/signin`);
-	await page.locator(sel.loginEmail).fill(email);
-	await page.locator(sel.loginPassword).fill(password);
+	await page.locator(sel.loginEmail).first().fill(email);
+	await page.locator(sel.loginPassword).first().fill(password);
 	await page.locator(sel.loginSubmit).click();
 	await page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 30_000 });
 }

@@ -177,7 +177,7 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			byName['*'] = { id: opts.credentials[0].id, name: opts.credentials[0].name };
 			const bound = files.map((f, i) => {
 				const id = idPrefix + String(i + 1).padStart(16 - idPrefix.length, '0');
-				const wf = bindWorkflow(loadWorkflowFile(path.join(examplesDir, f)), id, byName);
+				const wf = bindWorkflow(loadWorkflowFile(path.join(examplesDir, f)), id, byName, version.n8n);
 				examples.push({ id, file: f, name: wf.name });
 				return wf;
 			});

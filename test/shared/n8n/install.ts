@@ -27,6 +27,8 @@ export interface VersionEntry {
 	/** install with --ignore-scripts (then rebuild the modules listed in `rebuild`) */
 	ignoreScripts?: boolean;
 	rebuild?: string[];
+	/** environment every n8n process of this version gets (e.g. a setting this Node needs) */
+	env?: Record<string, string>;
 	/** the suites that run this version when none is named (e.g. ["e2e"]); absent: every suite. Named, it always runs. */
 	suites?: string[];
 }

@@ -98,7 +98,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
 			const ids = files.map(() => `hyperIdWf${String(++counter).padStart(7, '0')}`);
 			const wfs = files.map(({ file, map }, i) => {
 				const wf = loadWorkflowFile(file);
-				return bindWorkflow(wf, ids[i], bindingFor(wf, map));
+				return bindWorkflow(wf, ids[i], bindingFor(wf, map), runtime.version);
 			});
 			await sandbox.importWorkflows(wfs);
 			return ids;
