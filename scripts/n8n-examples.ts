@@ -11,8 +11,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { REPO_ROOT } from '../test/shared/n8n/install';
+import { DEMO } from '../test/shared/n8n/hyperid';
 import { assertBuilt } from '../test/shared/n8n/n8n';
-import { openSession } from '../test/shared/n8n/session';
+import { startDeployment } from '../test/shared/n8n/queue';
+import { openSession, type Session } from '../test/shared/n8n/session';
+import { bindByType, browseSignIn, clientCredential, SERVICE_CLIENT } from '../test/shared/n8n/signIn';
 import { formatRun, loadWorkflowFile } from '../test/shared/n8n/workflow';
 import type { WorkflowRunResult } from '../test/shared/n8n/workflow';
 
@@ -48,6 +51,86 @@ function verdict(file: string, expected: Expectation, result: WorkflowRunResult)
 	return { asDesigned: true, line: `✓ ${name}: failed as designed at ${failedAt}${expected.failure?.why ? `: ${expected.failure.why}` : ''} ("${message}")` };
 }
 
+/**
+ * An example that starts at webhooks (`meta.runAs: "signInWebhook"`): a running n8n serves it, and
+ * the demo plays the user's browser through the sign-in (test/shared/n8n/signIn.ts).
+ */
+async function runSignInWebhook(file: string, session: Session): Promise<{ asDesigned: boolean; line: string; ms: number }> {
+	const started = Date.now();
+	const name = path.basename(file);
+	const client = clientCredential(session.emulator);
+	const workflow = bindByType(loadWorkflowFile(file), 'demoSignInHook1', { hyperIdClientApi: client });
+	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`) });
+	try {
+		const signedIn = await browseSignIn(deployment.baseUrl, DEMO.email);
+		const hop = (url: URL) => `${url.origin}${url.pathname}`;
+		console.log(`  browser -> ${deployment.webhookUrl('hyperid-sign-in/start')}`);
+		console.log(`  n8n sent it to HyperID: ${hop(signedIn.authorizationUrl)} (state ${signedIn.authorizationUrl.searchParams.get('state')}, PKCE ${signedIn.authorizationUrl.searchParams.get('code_challenge_method')})`);
+		console.log(`  HyperID sent it back: ${hop(signedIn.callbackUrl)} with a code and the same state`);
+		console.log(`  n8n answered HTTP ${signedIn.status}: ${signedIn.body}`);
+		const asDesigned = signedIn.status === 200 && signedIn.body === `Signed in as ${DEMO.email}`;
+		return {
+			asDesigned,
+			ms: Date.now() - started,
+			line: asDesigned ? `✓ ${name}: signed ${DEMO.email} in through the webhooks, as designed` : `✗ ${name}: the sign-in did not end with "Signed in as ${DEMO.email}"`,
+		};
+	} catch (error) {
+		console.log(`  n8n output (tail):\n${deployment.output(30)}`);
+		return { asDesigned: false, ms: Date.now() - started, line: `✗ ${name}: ${(error as Error).message}` };
+	} finally {
+		await deployment.stop();
+	}
+}
+
+const DEMO_USERS = 5;
+
+/**
+ * An example acting for a token table (`meta.runAs: "userTokensTable"`): users of the emulator,
+ * signed in to the service's client earlier (their access tokens already expired), stand in for
+ * example 07's sign-ins; the workflow renews and stores their tokens in n8n's Data Table.
+ */
+async function runUsersTokensTable(file: string, session: Session): Promise<{ asDesigned: boolean; line: string; ms: number }> {
+	const started = Date.now();
+	const name = path.basename(file);
+	const client = clientCredential(session.emulator, 'hyperIdClientTokens', 'HyperID Client');
+	const users = Array.from({ length: DEMO_USERS }, (_, i) => {
+		const userId = `demo-customer-${i + 1}`;
+		session.emulator.addUser({ userId, email: `${userId}@example.com` });
+		const grant = session.emulator.createToken({ userId, clientId: SERVICE_CLIENT.clientId });
+		return { userId, accessToken: grant.access_token, refreshToken: grant.refresh_token, expiresAt: '' };
+	});
+	session.emulator.advanceClock(3700);
+	const workflow = bindByType(loadWorkflowFile(file), 'demoTokenTable01', { hyperIdClientApi: client });
+	const seedNode = workflow.nodes.find((node) => node.name === 'Users Signed In Earlier (Demo)');
+	if (seedNode) seedNode.parameters = { jsCode: `return ${JSON.stringify(users)}.map((json) => ({ json }));` };
+	// n8n's Data Table lives in a running n8n (\`n8n execute\` does not load it)
+	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`) });
+	try {
+		const response = await fetch(deployment.webhookUrl('hyperid-token-table'), { signal: AbortSignal.timeout(120_000) });
+		const body = await response.text();
+		console.log(`  ${DEMO_USERS} users whose access tokens expired; the webhook answered HTTP ${response.status}: ${body}`);
+		const values = users.filter((user) => session.emulator.store().data[user.userId]?.['user-id']?.['last-visit']).length;
+		const summary = JSON.parse(body || '{}') as { renewedPairsStored?: number };
+		const asDesigned = response.status === 200 && values === DEMO_USERS && summary.renewedPairsStored === DEMO_USERS;
+		return {
+			asDesigned,
+			ms: Date.now() - started,
+			line: asDesigned
+				? `✓ ${name}: a value set for each of ${DEMO_USERS} users with their own tokens, ${DEMO_USERS} renewed pairs stored in the Data Table, as designed`
+				: `✗ ${name}: ${values} values set, answer ${response.status} ${body.slice(0, 200)}`,
+		};
+	} catch (error) {
+		console.log(`  n8n output (tail):\n${deployment.output(30)}`);
+		return { asDesigned: false, ms: Date.now() - started, line: `✗ ${name}: ${(error as Error).message}` };
+	} finally {
+		await deployment.stop();
+	}
+}
+
+const runsAsTokenTable = (file: string) => (loadWorkflowFile(file) as { meta?: Record<string, unknown> }).meta?.runAs === 'userTokensTable';
+
+const runsAsWebhook = (file: string) => (loadWorkflowFile(file) as { meta?: Record<string, unknown> }).meta?.runAs === 'signInWebhook';
+
 async function main(): Promise<void> {
 	assertBuilt();
 	const args = process.argv.slice(2);
@@ -64,15 +147,30 @@ async function main(): Promise<void> {
 	let notAsDesigned = 0;
 	try {
 		// one import for all (each n8n command costs ~2.5 s of start-up)
-		const ids = await session.importWorkflowFiles(files.map((file) => ({ file })));
-		for (let i = 0; i < files.length; i++) {
-			const wf = loadWorkflowFile(files[i]);
-			const expected = expectationOf(files[i]);
-			console.log(`▶ ${wf.name}  (${files[i]})${expected.outcome === 'fails' ? `  - designed to fail: ${expected.failure?.why ?? ''}` : ''}`);
+		const executed = files.filter((file) => !runsAsWebhook(file) && !runsAsTokenTable(file));
+		const ids = await session.importWorkflowFiles(executed.map((file) => ({ file })));
+		for (let i = 0; i < executed.length; i++) {
+			const wf = loadWorkflowFile(executed[i]);
+			const expected = expectationOf(executed[i]);
+			console.log(`▶ ${wf.name}  (${executed[i]})${expected.outcome === 'fails' ? `  - designed to fail: ${expected.failure?.why ?? ''}` : ''}`);
 			const result = await session.execute(ids[i]);
 			console.log(formatRun(result, { failureExpected: expected.outcome === 'fails' ? 'this example fails on purpose' : undefined }));
-			const { asDesigned, line } = verdict(files[i], expected, result);
+			const { asDesigned, line } = verdict(executed[i], expected, result);
 			console.log(`${line}  [${(result.ms / 1000).toFixed(1)}s]\n`);
+			summary.push(line);
+			if (!asDesigned) notAsDesigned++;
+		}
+		for (const file of files.filter(runsAsTokenTable)) {
+			console.log(`▶ ${loadWorkflowFile(file).name}  (${file})`);
+			const { asDesigned, line, ms } = await runUsersTokensTable(file, session);
+			console.log(`${line}  [${(ms / 1000).toFixed(1)}s]\n`);
+			summary.push(line);
+			if (!asDesigned) notAsDesigned++;
+		}
+		for (const file of files.filter(runsAsWebhook)) {
+			console.log(`▶ ${loadWorkflowFile(file).name}  (${file}, served by a running n8n)`);
+			const { asDesigned, line, ms } = await runSignInWebhook(file, session);
+			console.log(`${line}  [${(ms / 1000).toFixed(1)}s]\n`);
 			summary.push(line);
 			if (!asDesigned) notAsDesigned++;
 		}

@@ -11,15 +11,19 @@ export class HyperIdUserData implements INodeType {
 		name: 'hyperIdUserData',
 		icon: { light: 'file:../../icons/hyperid.svg', dark: 'file:../../icons/hyperid.dark.svg' },
 		group: ['transform'],
-		// new nodes get the last version (1.1); a defaultVersion would also make n8n leave out its Custom API Call option
-		version: [1, 1.1],
+		// new nodes get the last version (1.2); a defaultVersion would also make n8n leave out its Custom API Call option
+		version: [1, 1.1, 1.2],
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Store, read, list and delete per-user key/value data in HyperID',
 		defaults: { name: 'HyperID User Data' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'hyperIdOAuth2Api', required: true }],
+		credentials: [
+			{ name: 'hyperIdOAuth2Api', required: true, displayOptions: { show: { authentication: ['connectedAccount'] } } },
+			// needed to renew users' tokens (and to say where HyperID lives outside production)
+			{ name: 'hyperIdClientApi', required: false, displayOptions: { show: { authentication: ['userTokens'] } } },
+		],
 		properties,
 	};
 

@@ -33,6 +33,7 @@ import {
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 
+import { HyperIdClientApi } from '../../credentials/HyperIdClientApi.credentials';
 import { HyperIdOAuth2Api } from '../../credentials/HyperIdOAuth2Api.credentials';
 import { loadOAuth2ApiType } from './oauth2-api.credentials';
 
@@ -96,9 +97,9 @@ export class CredentialTypes {
 	}
 }
 
-/** oAuth2Api (n8n-nodes-base or stand-in) + the given types (default: the package's HyperID credential from source). */
+/** oAuth2Api (n8n-nodes-base or stand-in) + the given types (default: the package's HyperID credentials from source). */
 export function defaultCredentialTypes(extra?: ICredentialType[]): CredentialTypes {
-	return new CredentialTypes([loadOAuth2ApiType(), ...(extra ?? [new HyperIdOAuth2Api()])]);
+	return new CredentialTypes([loadOAuth2ApiType(), ...(extra ?? [new HyperIdOAuth2Api(), new HyperIdClientApi()])]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,11 @@ export interface E2ECase {
 	requiresNode?: boolean;
 	/** n8n versions to skip, with the reason */
 	skip?: (ctx: Pick<CaseContext, 'runtime'>) => string | undefined;
+	/**
+	 * Instead of `n8n execute`: a case that needs a running n8n (webhooks) starts it and returns
+	 * the result itself; its workflow is then not imported into the sandbox.
+	 */
+	execute?: (ctx: CaseContext) => Promise<WorkflowRunResult>;
 	/** runs right before the execution (emulator request log already cleared) */
 	before?: (ctx: CaseContext) => void | Promise<void>;
 	/** assertions (node:assert); may run more n8n commands through ctx.sandbox */

@@ -1,0 +1,113 @@
+/**
+ * Sign-in as n8n steps, in a running n8n (issue 17, 8b): the test plays a user's browser; n8n's
+ * start webhook sends it to HyperID (the emulator) with state and a PKCE challenge; HyperID sends it
+ * back to n8n's callback webhook with code and state; the HyperID Sign-In node exchanges the code
+ * with the verifier n8n kept in Postgres (n8n's own Postgres node), and the user's tokens land in a
+ * Postgres table. Shown: the stored refresh token is the live one and the access token acts for
+ * that user; the sign-in row was used once; no token text in n8n's output.
+ */
+import assert from 'node:assert/strict';
+
+import { callWithToken, tryRefresh } from '../../shared/n8n/requests';
+import { startDeployment, type Deployment } from '../../shared/n8n/queue';
+import { bindByType, browseSignIn, clientCredential, SERVICE_CLIENT, type BrowsedSignIn } from '../../shared/n8n/signIn';
+import type { CaseContext, E2ECase } from '../../shared/n8n/types';
+import { loadWorkflowFile, summarizeRun } from '../../shared/n8n/workflow';
+import { startPostgres, type Postgres } from '../../shared/services/postgres';
+
+const WORKFLOW = 'test/e2e/fixtures/sign-in-postgres.json';
+const USERS = [
+	{ userId: 'signin-alice', email: 'alice@example.com' },
+	{ userId: 'signin-bob', email: 'bob@example.com' },
+];
+
+const TABLES = `
+CREATE TABLE hyperid_sign_ins (state text PRIMARY KEY, code_verifier text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE hyperid_users (user_id text PRIMARY KEY, email text, access_token text NOT NULL, refresh_token text NOT NULL, expires_at timestamptz, refresh_expires_at timestamptz);
+`;
+
+interface Observed {
+	browsed: BrowsedSignIn[];
+	users: string[][];
+	pendingSignIns: string[][];
+	output: string;
+}
+
+let observed: Observed | undefined;
+
+async function run(ctx: CaseContext): Promise<Observed> {
+	const { emulator, runtime, log } = ctx;
+	let postgres: Postgres | undefined;
+	let deployment: Deployment | undefined;
+	try {
+		postgres = await startPostgres({ log });
+		await postgres.query(TABLES);
+		const client = clientCredential(emulator);
+		const database = {
+			id: 'tokenDatabase',
+			name: 'Token database',
+			type: 'postgres',
+			data: { host: postgres.host, port: postgres.port, database: postgres.database, user: postgres.user, password: '', ssl: 'disable' },
+		};
+		const workflow = bindByType(loadWorkflowFile(WORKFLOW), 'e2eSignInWebhook', {
+			hyperIdClientApi: client,
+			postgres: database,
+		});
+		for (const user of USERS) emulator.addUser(user);
+		deployment = await startDeployment({ runtime, mode: 'regular', credentials: [client, database], workflows: [workflow], log });
+		const browsed: BrowsedSignIn[] = [];
+		// each user signs in; alice twice (a returning user: her row is updated, not doubled)
+		for (const user of [...USERS, USERS[0]]) browsed.push(await browseSignIn(deployment.baseUrl, user.email));
+		return {
+			browsed,
+			users: await postgres.query('SELECT user_id, email, access_token, refresh_token, expires_at > now(), refresh_expires_at > now() FROM hyperid_users ORDER BY user_id'),
+			pendingSignIns: await postgres.query('SELECT state FROM hyperid_sign_ins'),
+			output: deployment.output(400),
+		};
+	} finally {
+		await deployment?.stop();
+		await postgres?.stop();
+	}
+}
+
+export const signInWebhook: E2ECase = {
+	name: '07 sign-in webhook: browser -> HyperID -> n8n callback -> Exchange Code -> tokens in Postgres',
+	workflow: WORKFLOW,
+	requiresNode: true,
+	async execute(ctx) {
+		const started = Date.now();
+		observed = await run(ctx);
+		return summarizeRun(null, true, { ms: Date.now() - started, stdout: observed.output, stderr: '' });
+	},
+	async check(_result, { emulator }) {
+		assert.ok(observed, 'the sign-in flow ran');
+		const { browsed, users, pendingSignIns, output } = observed;
+		for (const [i, b] of browsed.entries()) {
+			const q = b.authorizationUrl.searchParams;
+			assert.equal(`${b.authorizationUrl.origin}${b.authorizationUrl.pathname}`, `${emulator.url}/auth/realms/HyperID/protocol/openid-connect/auth`);
+			assert.equal(q.get('client_id'), SERVICE_CLIENT.clientId);
+			assert.equal(q.get('code_challenge_method'), 'S256');
+			assert.match(String(q.get('state')), /^[A-Za-z0-9_-]{20,}$/);
+			assert.equal(b.callbackUrl.pathname, '/webhook/hyperid-sign-in/callback');
+			assert.equal(b.callbackUrl.searchParams.get('state'), q.get('state'), 'HyperID echoed the state');
+			assert.ok(b.callbackUrl.searchParams.get('code'), 'the redirect carries a code');
+			const expected = [USERS[0], USERS[1], USERS[0]][i];
+			assert.deepEqual([b.status, b.body], [200, `Signed in as ${expected.email}`], `sign-in ${i + 1}`);
+		}
+		assert.deepEqual(pendingSignIns, [], 'each sign-in row was used once and removed');
+		assert.deepEqual(
+			users.map((row) => [row[0], row[1], row[4], row[5]]),
+			USERS.map((u) => [u.userId, u.email, 't', 't']),
+			'one row per user, expiry times in the future',
+		);
+		for (const [userId, , accessToken, refreshToken] of users) {
+			assert.equal(await callWithToken(emulator, accessToken, '/user-data/by-user-id/list-get', {}), 0, `${userId}'s stored access token works`);
+			assert.equal(await tryRefresh(emulator, SERVICE_CLIENT.clientId, SERVICE_CLIENT.clientSecret, refreshToken), 200, `${userId}'s stored refresh token is live`);
+			assert.ok(!output.includes(refreshToken) && !output.includes(accessToken), `no token of ${userId} in n8n's output`);
+		}
+		assert.ok(!output.includes(SERVICE_CLIENT.clientSecret), "the client secret is not in n8n's output");
+	},
+	after() {
+		observed = undefined;
+	},
+};

@@ -1,0 +1,83 @@
+/**
+ * The sign-in webhook in a running n8n, for the e2e suite and `npm run demo`: a regular n8n
+ * (`startDeployment`) with a HyperID Client credential for the emulator, and a user's browser
+ * played with plain HTTP (no redirect followed on its own, so every hop is seen):
+ *
+ *   GET  n8n  /webhook/hyperid-sign-in/start      -> 302 to HyperID's authorization URL
+ *   GET  HyperID (emulator) authorization URL     -> 302 to the callback with code and state
+ *   GET  n8n  /webhook/hyperid-sign-in/callback   -> 200 "Signed in as ..."
+ */
+import type { Emulator } from './hyperid';
+import type { WorkflowJson } from './workflow';
+
+export const START_PATH = 'hyperid-sign-in/start';
+export const CALLBACK_PATH = 'hyperid-sign-in/callback';
+
+/** The service's own client at the emulator (any redirect URI: n8n's port is chosen at start). */
+export const SERVICE_CLIENT = { clientId: 'my-service', clientSecret: 'my-service-secret' };
+
+export interface CredentialImport {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+
+/** The HyperID Client credential for the emulator, as `n8n import:credentials` takes it. */
+export function clientCredential(emulator: Emulator, id = 'hyperIdClient', name = 'HyperID Client'): CredentialImport {
+	emulator.addClient({ ...SERVICE_CLIENT });
+	return {
+		id,
+		name,
+		type: 'hyperIdClientApi',
+		data: {
+			environment: 'custom',
+			loginUrl: emulator.url,
+			apiUrl: emulator.url,
+			clientId: SERVICE_CLIENT.clientId,
+			clientAuthentication: 'clientSecretPost',
+			clientSecret: SERVICE_CLIENT.clientSecret,
+		},
+	};
+}
+
+/** A copy of `wf` with id `id` and every credential of the given types pointed at the given one. */
+export function bindByType(wf: WorkflowJson, id: string, byType: Record<string, { id: string; name: string }>): WorkflowJson {
+	const copy = JSON.parse(JSON.stringify(wf)) as WorkflowJson;
+	copy.id = id;
+	copy.active = false;
+	for (const node of copy.nodes) {
+		for (const type of Object.keys(node.credentials ?? {})) {
+			if (byType[type]) node.credentials![type] = { ...byType[type] };
+		}
+	}
+	return copy;
+}
+
+export interface BrowsedSignIn {
+	/** where n8n's start webhook sent the browser (HyperID's authorization URL) */
+	authorizationUrl: URL;
+	/** where HyperID sent the browser back (n8n's callback with code and state) */
+	callbackUrl: URL;
+	/** n8n's answer to the callback */
+	status: number;
+	body: string;
+}
+
+async function redirectOf(url: string, what: string): Promise<URL> {
+	const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(60_000) });
+	const location = response.headers.get('location');
+	if (response.status < 300 || response.status >= 400 || !location) {
+		throw new Error(`${what} answered HTTP ${response.status} without a redirect: ${(await response.text()).slice(0, 300)}`);
+	}
+	return new URL(location, url);
+}
+
+/** A user's browser through the whole sign-in; `email` becomes the login hint (the emulator signs that user in). */
+export async function browseSignIn(n8nBaseUrl: string, email?: string): Promise<BrowsedSignIn> {
+	const start = `${n8nBaseUrl}/webhook/${START_PATH}${email ? `?email=${encodeURIComponent(email)}` : ''}`;
+	const authorizationUrl = await redirectOf(start, "n8n's start webhook");
+	const callbackUrl = await redirectOf(authorizationUrl.toString(), "HyperID's authorization endpoint");
+	const response = await fetch(callbackUrl, { signal: AbortSignal.timeout(60_000) });
+	return { authorizationUrl, callbackUrl, status: response.status, body: await response.text() };
+}
