@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run test:queue`: many executions at once against the HyperID emulator, in n8n queue mode
  * (Postgres, Redis, one main, 2 workers) and in regular mode (one `n8n start`), on every version in

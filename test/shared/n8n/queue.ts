@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * A running n8n deployment for load tests, with this package installed as a community package in
  * every n8n process:

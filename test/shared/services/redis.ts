@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * A throw-away Redis for tests: Debian's `redis-server` on a free 127.0.0.1 port, no persistence,
  * its working folder a temp folder. Stopped (and the folder removed) by stop() or on exit.
