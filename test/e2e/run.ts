@@ -84,7 +84,7 @@ async function runVersion(runtime: N8nRuntime, cases: E2ECase[], nodeBuilt: bool
 					if (!credRefs[key]) throw new Error(`case "${p.c.name}": unknown credential key ${key}`);
 					map[nameInFile] = credRefs[key];
 				}
-				return bindWorkflow(loadWorkflowFile(p.c.workflow), p.id, map);
+				return bindWorkflow(loadWorkflowFile(p.c.workflow), p.id, map, runtime.version);
 			});
 
 		let t = Date.now();
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
 	const allStarted = Date.now();
 	assertBuilt('credentials');
 	const nodeBuilt = fs.existsSync(NODE_FILE);
-	const versions = loadVersions();
+	const versions = loadVersions(undefined, 'e2e');
 	const cases = pickCases();
 	console.log(
 		`e2e: ${cases.length} case(s) on n8n ${versions.map((v) => `${v.n8n} (Node ${v.node})`).join(', ')}; cache ${CACHE_DIR}`,

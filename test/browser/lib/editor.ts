@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 
 export const sel = {
-	loginEmail: '#emailOrLdapLoginId',
-	loginPassword: '#password',
+	// n8n 2.41 gives the sign-in inputs an id; 2.8 only a name
+	loginEmail: '#emailOrLdapLoginId, input[name="emailOrLdapLoginId"]',
+	loginPassword: '#password, input[name="password"]',
 	loginSubmit: '[data-test-id="form-submit-button"]',
 	canvasPlus: '[data-test-id="canvas-plus-button"]',
 	nodeCreator: '[data-test-id="node-creator"]',
@@ -33,9 +34,9 @@ export const sel = {
 
 export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
 	await page.goto(`${baseUrl}/signin`);
-	await page.fill(sel.loginEmail, email);
-	await page.fill(sel.loginPassword, password);
-	await page.click(sel.loginSubmit);
+	await page.locator(sel.loginEmail).first().fill(email);
+	await page.locator(sel.loginPassword).first().fill(password);
+	await page.locator(sel.loginSubmit).click();
 	await page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 30_000 });
 }
 
@@ -62,12 +63,22 @@ export async function visibleOptions(page: Page): Promise<string[]> {
 		);
 }
 
+/** The open dropdown's option whose headline (or whole text, when it has no headline) is exactly `name`. */
+export function optionNamed(page: Page, name: string): Locator {
+	const exact = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+	const options = page.locator(sel.visibleOption);
+	return options
+		.filter({ has: page.locator('.option-headline', { hasText: exact }) })
+		.or(options.filter({ hasText: exact }))
+		.first();
+}
+
 /** Click the option whose headline is exactly `name` in the open dropdown. */
 export async function clickOption(page: Page, name: string): Promise<void> {
 	const names = await visibleOptions(page);
-	const index = names.indexOf(name);
-	if (index < 0) throw new Error(`option "${name}" not in the open dropdown: ${JSON.stringify(names)}`);
-	await page.locator(sel.visibleOption).nth(index).click();
+	if (!names.includes(name)) throw new Error(`option "${name}" not in the open dropdown: ${JSON.stringify(names)}`);
+	// by name, not by position: a locator is found again if the list re-renders under the click
+	await optionNamed(page, name).click();
 	await page.locator(sel.visibleOption).first().waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
@@ -164,26 +175,36 @@ export async function outputText(page: Page): Promise<string> {
 }
 
 /**
- * Close the credential modal, confirming a "Close without connecting?" / unsaved-changes prompt
- * (which can appear a moment after the modal itself has gone).
+ * Close the credential modal, confirming a "Close without saving?" / "Close without connecting?"
+ * prompt. Each click is tried briefly and the state looked at again: a prompt whose button was
+ * clicked stays "visible" while it fades out, and clicking into it again would wait on a button
+ * that is being removed (the flake this replaces: a 20 s click on a detached "Close").
  */
-export async function closeCredentialModal(page: Page): Promise<void> {
+export async function closeCredentialModal(page: Page, timeoutMs = 30_000): Promise<void> {
 	const modal = page.locator(sel.credentialModal);
+	const modalClose = modal.locator('[aria-label="Close this dialog"]').first();
 	const confirm = page.locator('.el-message-box:visible');
-	await modal.locator('[aria-label="Close this dialog"]').first().click();
-	const until = Date.now() + 15_000;
+	const confirmClose = confirm.getByRole('button', { name: /^(Close|Leave without saving|Discard)$/i }).first();
+	const tryClick = (target: Locator) => target.click({ timeout: 3_000 }).then(() => true, () => false);
+
+	const until = Date.now() + timeoutMs;
+	let lastCloseClick = 0;
 	let quietSince = 0;
 	while (Date.now() < until) {
-		if (await confirm.isVisible()) {
-			await confirm.getByRole('button', { name: /^(Close|Leave without saving|Discard)/i }).first().click();
+		if (await confirm.first().isVisible()) {
 			quietSince = 0;
-		} else if (!(await modal.isVisible())) {
-			if (!quietSince) quietSince = Date.now();
-			else if (Date.now() - quietSince > 1_000) return;
-		}
+			// wait for this prompt to go before looking again, so it is never clicked twice
+			if (await tryClick(confirmClose)) await confirm.first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+		} else if (await modal.first().isVisible()) {
+			quietSince = 0;
+			// the first click, or one more if neither the modal closed nor a prompt came within 3 s
+			if (Date.now() - lastCloseClick > 3_000 && (await tryClick(modalClose))) lastCloseClick = Date.now();
+		} else if (!quietSince) quietSince = Date.now();
+		// closed, and no prompt came up after it
+		else if (Date.now() - quietSince > 1_000) return;
 		await page.waitForTimeout(150);
 	}
-	throw new Error('the credential modal did not close');
+	throw new Error(`the credential modal did not close within ${timeoutMs / 1000}s`);
 }
 
 export async function closeNdv(page: Page): Promise<void> {

@@ -81,7 +81,10 @@ export interface Editor {
 
 /** The n8n version to use: N8N_VERSION (must be in the list, by default test/shared/n8n/versions.json), else the newest listed. */
 export function pickVersion(wanted = process.env.N8N_VERSION, versions = loadVersions('')): VersionEntry {
-	const entry = wanted ? versions.find((v) => v.n8n === wanted) : versions[versions.length - 1];
+	// a version kept out of the defaults (its `suites`) can still be asked for by name
+	const entry = wanted
+		? (versions.find((v) => v.n8n === wanted) ?? loadVersions('', 'all').find((v) => v.n8n === wanted))
+		: versions[versions.length - 1];
 	if (!entry) throw new Error(`N8N_VERSION=${wanted} is not in test/shared/n8n/versions.json`);
 	return entry;
 }
@@ -175,7 +178,7 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			byName['*'] = { id: opts.credentials[0].id, name: opts.credentials[0].name };
 			const bound = files.map((f, i) => {
 				const id = idPrefix + String(i + 1).padStart(16 - idPrefix.length, '0');
-				const wf = bindWorkflow(loadWorkflowFile(path.join(examplesDir, f)), id, byName);
+				const wf = bindWorkflow(loadWorkflowFile(path.join(examplesDir, f)), id, byName, version.n8n);
 				examples.push({ id, file: f, name: wf.name });
 				return wf;
 			});

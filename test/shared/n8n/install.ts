@@ -28,6 +28,10 @@ export interface VersionEntry {
 	/** install with --ignore-scripts (then rebuild the modules listed in `rebuild`) */
 	ignoreScripts?: boolean;
 	rebuild?: string[];
+	/** environment every n8n process of this version gets (e.g. a setting this Node needs) */
+	env?: Record<string, string>;
+	/** the suites that run this version when none is named (e.g. ["e2e"]); absent: every suite. Named, it always runs. */
+	suites?: string[];
 }
 
 export interface N8nRuntime {
@@ -45,11 +49,15 @@ export interface N8nRuntime {
 type Log = (line: string) => void;
 const defaultLog: Log = (line) => console.log(line);
 
-/** The version list (test/shared/n8n/versions.json), optionally narrowed or extended by N8N_E2E_VERSIONS. */
-export function loadVersions(spec = process.env.N8N_E2E_VERSIONS): VersionEntry[] {
+/**
+ * The version list (test/shared/n8n/versions.json), optionally narrowed or extended by N8N_E2E_VERSIONS.
+ * Without a spec: the versions of `suite` (entries without `suites` belong to every suite; 'all': every entry).
+ */
+export function loadVersions(spec = process.env.N8N_E2E_VERSIONS, suite?: string): VersionEntry[] {
 	const file = path.join(__dirname, 'versions.json');
 	const listed = (JSON.parse(fs.readFileSync(file, 'utf8')) as { versions: VersionEntry[] }).versions;
-	if (!spec || !spec.trim()) return listed;
+	if (!spec || !spec.trim())
+		return listed.filter((v) => !v.suites || suite === 'all' || (suite !== undefined && v.suites.includes(suite)));
 	// "2.8.4" picks a listed entry; "2.50.0@24.21.0" (n8n@node) or "2.8.4@system" adds an unlisted one
 	return spec
 		.split(',')

@@ -106,6 +106,7 @@ export class N8nSandbox {
 			N8N_LOG_OUTPUT: 'console',
 			N8N_NO_COLOR: '1',
 			NO_COLOR: '1',
+			...this.runtime.entry.env,
 			...this.opts.extraEnv,
 			...extra,
 		};

@@ -145,10 +145,13 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 						`AND EXISTS (SELECT 1 FROM workflow_history h WHERE h."workflowId" = w.id AND h."versionId" = w."versionId") RETURNING w.id`,
 				)
 			: [];
+		// n8n 1.x has no publish:workflow: there a workflow is made active with update:workflow
+		const publish = (id: string) =>
+			Number(runtime.version.split('.')[0]) < 2 ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`];
 		for (const id of ids) {
 			if (published.some(([p]) => p === id)) continue;
-			const r = await mainBox.cli(['publish:workflow', `--id=${id}`]);
-			if (r.code !== 0) throw new Error(`n8n publish:workflow --id=${id} failed:\n${tailLines(r.stdout + r.stderr, 20)}`);
+			const r = await mainBox.cli(publish(id));
+			if (r.code !== 0) throw new Error(`n8n ${publish(id).join(' ')} failed:\n${tailLines(r.stdout + r.stderr, 20)}`);
 		}
 		log(
 			`imported ${opts.credentials.length} credential(s) and ${opts.workflows.length} workflow(s), published (${sec(Date.now() - t)})`,

@@ -52,7 +52,10 @@ let counter = 0;
 
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {
 	const versions = loadVersions();
-	const entry = opts.version ? versions.find((v) => v.n8n === opts.version) : versions[versions.length - 1];
+	// a version kept out of the defaults (its `suites`) can still be asked for by name
+	const entry = opts.version
+		? (versions.find((v) => v.n8n === opts.version) ?? loadVersions('', 'all').find((v) => v.n8n === opts.version))
+		: versions[versions.length - 1];
 	if (!entry) throw new Error(`n8n ${opts.version} is not in test/shared/n8n/versions.json (or N8N_E2E_VERSIONS)`);
 	const runtime = await ensureN8n(entry, opts.log);
 	const emulator = await startHyperIdEmulator();
@@ -96,7 +99,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
 			const ids = files.map(() => `hyperIdWf${String(++counter).padStart(7, '0')}`);
 			const wfs = files.map(({ file, map }, i) => {
 				const wf = loadWorkflowFile(file);
-				return bindWorkflow(wf, ids[i], bindingFor(wf, map));
+				return bindWorkflow(wf, ids[i], bindingFor(wf, map), runtime.version);
 			});
 			await sandbox.importWorkflows(wfs);
 			return ids;

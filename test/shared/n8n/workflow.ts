@@ -39,14 +39,16 @@ export interface CredentialRef {
 
 /**
  * A copy of `wf` with the given id, every HyperID credential reference pointed at a real credential
- * (by the name used in the file; `*` matches any), and active=false.
+ * (by the name used in the file; `*` matches any), and active=false. With `n8nVersion`, what that
+ * n8n reads differently from the files (written for n8n 2.x) is rewritten (see forN8nVersion).
  */
 export function bindWorkflow(
 	wf: WorkflowJson,
 	id: string,
 	credentials: Record<string, CredentialRef>,
+	n8nVersion?: string,
 ): WorkflowJson {
-	const copy = JSON.parse(JSON.stringify(wf)) as WorkflowJson;
+	const copy = forN8nVersion(JSON.parse(JSON.stringify(wf)) as WorkflowJson, n8nVersion);
 	copy.id = id;
 	copy.active = false;
 	for (const node of copy.nodes) {
@@ -59,6 +61,32 @@ export function bindWorkflow(
 		}
 	}
 	return copy;
+}
+
+const TOOL_EXECUTOR = '@n8n/n8n-nodes-langchain.toolExecutor';
+
+/**
+ * n8n 1.x's Tool Executor hands its whole query to the tool as the tool's arguments; 2.x reads the
+ * arguments under the tool's name ({"My_Tool": {...}}), as the example files write them. For 1.x a
+ * query of that one shape is unwrapped. `wf` is changed in place and returned.
+ */
+export function forN8nVersion(wf: WorkflowJson, n8nVersion?: string): WorkflowJson {
+	if (!n8nVersion || Number(n8nVersion.split('.')[0]) >= 2) return wf;
+	for (const node of wf.nodes) {
+		if (node.type !== TOOL_EXECUTOR || typeof node.parameters?.query !== 'string') continue;
+		let query: unknown;
+		try {
+			query = JSON.parse(node.parameters.query);
+		} catch {
+			continue;
+		}
+		const entries = query && typeof query === 'object' && !Array.isArray(query) ? Object.entries(query) : [];
+		const [name, args] = entries[0] ?? [];
+		const named = node.parameters.toolName ? node.parameters.toolName === name : true;
+		if (entries.length === 1 && named && args && typeof args === 'object')
+			node.parameters.query = JSON.stringify(args);
+	}
+	return wf;
 }
 
 export interface NodeRun {

@@ -1,0 +1,30 @@
+/** The real-n8n driver's per-version rules, without running n8n. */
+import { loadVersions } from './install';
+import { bindWorkflow, loadWorkflowFile } from './workflow';
+
+describe('versions.json', () => {
+	const names = (spec: string, suite?: string) => loadVersions(spec, suite).map((v) => v.n8n);
+
+	it('n8n 1.x is in the e2e suite only; the other suites keep 2.8.4 first and 2.41.1 newest', () => {
+		expect(names('', 'e2e')).toEqual(['1.123.81', '2.8.4', '2.41.1']);
+		for (const suite of [undefined, 'queue']) expect(names('', suite)).toEqual(['2.8.4', '2.41.1']);
+	});
+
+	it('a version named in N8N_E2E_VERSIONS runs whatever its suites', () => {
+		const [entry] = loadVersions('1.123.81');
+		expect(entry).toMatchObject({ n8n: '1.123.81', node: 'system', env: { N8N_EXPRESSION_ENGINE: 'legacy' } });
+	});
+});
+
+describe('example workflows for n8n 1.x', () => {
+	const toolQuery = (version?: string) => {
+		const wf = bindWorkflow(loadWorkflowFile('examples/05-node-as-tool.json'), 'wf', { '*': { id: 'c', name: 'c' } }, version);
+		return JSON.parse(String(wf.nodes.find((n) => n.name === 'Run Tool')?.parameters?.query));
+	};
+
+	it('the Tool Executor query keeps the tool name on 2.x and is the bare arguments on 1.x', () => {
+		expect(toolQuery('2.8.4')).toEqual({ HyperID_User_Data_Tool: { keys: 'tool-note' } });
+		expect(toolQuery()).toEqual({ HyperID_User_Data_Tool: { keys: 'tool-note' } });
+		expect(toolQuery('1.123.81')).toEqual({ keys: 'tool-note' });
+	});
+});
