@@ -259,6 +259,10 @@ describe('HyperID emulator: sign-in (authorization endpoint, PKCE, code exchange
 		const set = await call(emu, '/user-data/by-idp/set', { identity_provider: 'discord', value_key: 'k', value_data: 'v' }, tok.json.access_token as string);
 		expect(set.json.result).toBe(0);
 		expect(emu.store().users.find((u) => u.userId === 'erin')?.identityProviders).toEqual(['discord']);
+		// a new user signing up through an identity provider has it too
+		const fresh = await exchange(await codeFor({ login_hint: 'frank@example.com', flow_mode: '9', identity_provider: 'telegram' }));
+		const sub = decodeJwt(fresh.json.access_token as string).sub;
+		expect(emu.store().users.find((u) => u.userId === sub)?.identityProviders).toEqual(['telegram']);
 		const log = emu.requests().find((e) => e.path === AUTH);
 		expect(log?.query).toMatchObject({ flow_mode: '9', identity_provider: 'discord', login_hint: 'erin' });
 	});
