@@ -260,4 +260,21 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		expect(result.error?.message).toMatch(/Could not reach HyperID's login host/);
 		expect((result.error as unknown as { context: IDataObject }).context.code).toBe('network');
 	});
+
+	it('HyperID slow: the Timeout option ends the wait with a timeout error; HyperID failing: a server error', async () => {
+		emulator.setFaults([{ path: TOKEN_PATH, delayMs: 2_000 }]);
+		const slow = await run({ resource: 'token', operation: 'refresh', refreshToken: 'any-refresh-token', options: { timeout: 200 } });
+		expect(slow.error?.message).toBe("HyperID did not answer the token request within 200 ms (item 0)");
+		expect((slow.error as unknown as { context: IDataObject }).context.code).toBe('timeout');
+		emulator.setFaults([{ path: TOKEN_PATH, status: 503 }]);
+		const failing = await refresh(['any-refresh-token']);
+		expect(failing.error?.message).toMatch(/answered the token request with HTTP 503/);
+		expect((failing.error as unknown as { context: IDataObject }).context.code).toBe('server');
+	});
+
+	it('a Timeout option that is not a number fails the item before anything is sent', async () => {
+		const result = await run({ resource: 'token', operation: 'refresh', refreshToken: 'x', options: { timeout: '=soon' } });
+		expect(result.error?.message).toMatch(/"Timeout \(Ms\)" must be a positive number/);
+		expect(result.tokenRequests).toBe(0);
+	});
 });
