@@ -122,6 +122,8 @@ describe('HyperID Sign-In: a whole sign-in', () => {
 		expect(out.codeVerifier).toBeUndefined();
 		const clash = await authorizationUrl({ options: { identityProvider: 'google', flowMode: 3 } });
 		expect(clash.error?.message).toMatch(/Identity Provider needs Flow Mode/);
+		const notANumber = await authorizationUrl({ options: { flowMode: '=wallet' } });
+		expect(notANumber.error?.message).toBe('Flow Mode must be a number, not "wallet" (item 0)');
 	});
 
 	it('Exchange Code: the user\'s tokens, user ID and email; the code works once', async () => {
