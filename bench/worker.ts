@@ -107,6 +107,7 @@ async function runHarness(job: HarnessJob): Promise<WorkerResult> {
 	const result = await harness.runNode({
 		nodeType: new NodeClass(),
 		parameters: (floor ? {} : withOptions(w.nodeParameters, job.options ?? {})) as never,
+		typeVersion: floor ? undefined : w.nodeVersion,
 		inputItems: input,
 		credentials: store,
 	});

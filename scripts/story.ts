@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 		ourApp,
 		{ ...byIdp, operation: 'set', key: '={{ $json.key }}', value: '={{ $json.value }}', accessScope: '={{ $json.scope }}', options: { valueFormat: 'json' } },
 		[
-			{ key: 'favorite-color', value: '"teal"', scope: 'private' },
+			{ key: 'favorite-color', value: 'teal', scope: 'private' },
 			{ key: 'plan', value: { tier: 'pro', seats: 5 }, scope: 'public' },
 		],
 	);

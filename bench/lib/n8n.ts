@@ -59,14 +59,14 @@ export function benchWorkflow(
 	id: string,
 	name: string,
 	inputCode: string,
-	node: { kind: 'hyperid'; parameters: IDataObject } | { kind: 'http'; parameters: IDataObject },
+	node: { kind: 'hyperid'; parameters: IDataObject; typeVersion: number } | { kind: 'http'; parameters: IDataObject },
 ): object {
 	const underTest =
 		node.kind === 'hyperid'
 			? {
 					name: NODE_UNDER_TEST,
 					type: `${PACKAGE_NAME}.hyperIdUserData`,
-					typeVersion: 1,
+					typeVersion: node.typeVersion,
 					parameters: node.parameters,
 					credentials: { hyperIdOAuth2Api: HYPERID_CRED },
 				}

@@ -5,7 +5,13 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-export type WorkloadId = 'set' | 'get1' | 'get1batch' | 'get20' | 'listShared';
+export type WorkloadId = 'set' | 'get1' | 'get1batch' | 'get1batchDefault' | 'get20' | 'listShared';
+
+/**
+ * The node version each workload runs, in real n8n and in the harness alike: what a workload means
+ * must not change when the node gets a new version (1.1 turned Batch Reads on by default).
+ */
+export const LATEST_NODE_VERSION = 1.2;
 
 export const PATHS = {
 	set: '/user-data/by-email/set',
@@ -19,6 +25,8 @@ export const PATHS = {
 export interface Workload {
 	id: WorkloadId;
 	label: string;
+	/** the node's typeVersion for this workload */
+	nodeVersion: number;
 	/** input items of the node */
 	inputItems: number;
 	/** the "items" items/s counts: input items, or listed keys for listShared */
@@ -68,7 +76,7 @@ function httpBase(baseUrl: string, path: string, jsonBody: string): IDataObject 
 export function workloads(sizes: Sizes): Record<WorkloadId, Workload> {
 	const { n, n20 } = sizes;
 	const keys20 = (i: number) => Array.from({ length: KEYS_PER_ITEM }, (_, j) => `k${(i * KEYS_PER_ITEM + j) % n}`);
-	const get1: Omit<Workload, 'id' | 'label' | 'expectedRequests' | 'nodeParameters' | 'httpParameters'> = {
+	const get1: Omit<Workload, 'id' | 'label' | 'nodeVersion' | 'expectedRequests' | 'nodeParameters' | 'httpParameters'> = {
 		inputItems: n,
 		units: n,
 		expectedOutputs: n,
@@ -80,6 +88,7 @@ export function workloads(sizes: Sizes): Record<WorkloadId, Workload> {
 		set: {
 			id: 'set',
 			label: `set ×${n}`,
+			nodeVersion: LATEST_NODE_VERSION,
 			inputItems: n,
 			units: n,
 			expectedOutputs: n,
@@ -105,15 +114,18 @@ export function workloads(sizes: Sizes): Record<WorkloadId, Workload> {
 		},
 		get1: {
 			id: 'get1',
-			label: `get ×${n}, 1 key`,
+			label: `get ×${n}, 1 key, Batch Reads off`,
+			nodeVersion: LATEST_NODE_VERSION,
 			...get1,
 			expectedRequests: n,
-			nodeParameters: { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.key }}', options: {} },
+			// one request per item, as the HTTP Request node and the plain client send them
+			nodeParameters: { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.key }}', options: { batchReads: false } },
 			httpParameters: (base) => httpBase(base, PATHS.get, '={{ JSON.stringify({ value_keys: [$json.key] }) }}'),
 		},
 		get1batch: {
 			id: 'get1batch',
-			label: `get ×${n}, 1 key, batchReads`,
+			label: `get ×${n}, 1 key, Batch Reads turned on (node v1)`,
+			nodeVersion: 1,
 			...get1,
 			expectedRequests: Math.ceil(n / BATCH_KEYS),
 			nodeParameters: {
@@ -126,22 +138,34 @@ export function workloads(sizes: Sizes): Record<WorkloadId, Workload> {
 			httpParameters: undefined,
 			plain: undefined,
 		},
+		get1batchDefault: {
+			id: 'get1batchDefault',
+			label: `get ×${n}, 1 key, Batch Reads by default (node v${LATEST_NODE_VERSION})`,
+			nodeVersion: LATEST_NODE_VERSION,
+			...get1,
+			expectedRequests: Math.ceil(n / BATCH_KEYS),
+			nodeParameters: { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.key }}', options: {} },
+			httpParameters: undefined,
+			plain: undefined,
+		},
 		get20: {
 			id: 'get20',
-			label: `get ×${n20}, ${KEYS_PER_ITEM} keys`,
+			label: `get ×${n20}, ${KEYS_PER_ITEM} keys, Batch Reads off`,
+			nodeVersion: LATEST_NODE_VERSION,
 			inputItems: n20,
 			units: n20,
 			expectedOutputs: n20 * KEYS_PER_ITEM,
 			expectedRequests: n20,
 			inputCode: `return Array.from({ length: ${n20} }, (_, i) => ({ json: { keys: Array.from({ length: ${KEYS_PER_ITEM} }, (_, j) => 'k' + ((i * ${KEYS_PER_ITEM} + j) % ${n})) } }));`,
 			input: () => Array.from({ length: n20 }, (_, i) => ({ keys: keys20(i) })),
-			nodeParameters: { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.keys }}', options: {} },
+			nodeParameters: { resource: 'userDataByEmail', operation: 'get', keys: '={{ $json.keys }}', options: { batchReads: false } },
 			httpParameters: (base) => httpBase(base, PATHS.get, '={{ JSON.stringify({ value_keys: $json.keys }) }}'),
 			plain: { kind: 'fixed', path: PATHS.get, bodies: () => Array.from({ length: n20 }, (_, i) => ({ value_keys: keys20(i) })) },
 		},
 		listShared: {
 			id: 'listShared',
 			label: `listSharedKeys, ${n} keys`,
+			nodeVersion: LATEST_NODE_VERSION,
 			inputItems: 1,
 			units: n,
 			expectedOutputs: n,

@@ -11,8 +11,8 @@ export class HyperIdUserData implements INodeType {
 		name: 'hyperIdUserData',
 		icon: { light: 'file:../../icons/hyperid.svg', dark: 'file:../../icons/hyperid.dark.svg' },
 		group: ['transform'],
-		// new nodes get the last version (1.1); a defaultVersion would also make n8n leave out its Custom API Call option
-		version: [1, 1.1],
+		// new nodes get the last version (1.2); a defaultVersion would also make n8n leave out its Custom API Call option
+		version: [1, 1.1, 1.2],
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Store, read, list and delete per-user key/value data in HyperID',
 		defaults: { name: 'HyperID User Data' },

@@ -350,7 +350,7 @@ describe('Get Many', () => {
 
 	test('a Limit that is not a number is refused before sending', async () => {
 		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'getAll', { returnAll: false, limit: '={{ $json.n }}', options: {} }), [{ n: 'ten' }]);
-		expect(errorOf(r).message).toBe('Limit must be a number of at least 1 (item 0)');
+		expect(errorOf(r).message).toBe('Limit must be a number of at least 1, not "ten" (item 0)');
 		expect(apiRequests(r)).toHaveLength(0);
 	});
 
@@ -525,6 +525,9 @@ describe('Batch Reads: on by default from node version 1.1', () => {
 	test('version 1.1 without a choice: one combined read', async () => {
 		expect(await reads(1.1, {})).toBe(1);
 	});
+	test('version 1.2 without a choice: one combined read', async () => {
+		expect(await reads(1.2, {})).toBe(1);
+	});
 	test('version 1.1, turned off: one read per item', async () => {
 		expect(await reads(1.1, { batchReads: false })).toBe(3);
 	});
@@ -534,9 +537,9 @@ describe('Batch Reads: on by default from node version 1.1', () => {
 	test('version 1, turned on: one combined read', async () => {
 		expect(await reads(1, { batchReads: true })).toBe(1);
 	});
-	test('the node offers versions 1 and 1.1; new nodes get the last one, 1.1', () => {
+	test('the node offers versions 1, 1.1 and 1.2; new nodes get the last one, 1.2', () => {
 		const { description } = new HyperIdUserData();
-		expect(description.version).toEqual([1, 1.1]);
+		expect(description.version).toEqual([1, 1.1, 1.2]);
 		// the editor takes the last version when there is no defaultVersion (n8n then also keeps its Custom API Call option)
 		expect(description.defaultVersion).toBeUndefined();
 	});

@@ -81,9 +81,9 @@ const BAD: BadInput[] = [
 		says: /JSON|text|string/i,
 	},
 	{
-		name: 'invalid JSON text in JSON format',
-		params: { resource: 'userDataByEmail', operation: 'set', key: 'k', value: '={{ $json.value }}', options: { valueFormat: 'json' } },
-		items: [...good({ value: '{"ok": true}' }), { value: '{not json' }],
+		name: 'typed text that starts like JSON but is not, in JSON format',
+		params: { resource: 'userDataByEmail', operation: 'set', key: 'k', value: '={"n": {{ $json.n }}}', options: { valueFormat: 'json' } },
+		items: [...good({ n: 1 }), { n: '' }],
 		says: /JSON/,
 	},
 	{

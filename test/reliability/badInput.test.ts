@@ -16,9 +16,14 @@ interface Case {
 	/** Fields of the bad item that differ from a good one. */
 	bad: IDataObject;
 	options?: INodeParameters;
+	/** the node's Value parameter, when not `{{ $json.value }}` */
+	value?: string;
 }
 
-const GOOD: IDataObject = { key: 'good', value: 'ok', keys: ['good'], idp: 'google', wallet: DEMO.privateWallet };
+/** Typed JSON text around the item's value: good items give valid JSON, the bad one breaks it (node version 1.2 takes a mapped value as it is). */
+const TYPED_JSON = '={"a": {{ $json.value }}}';
+
+const GOOD: IDataObject = { key: 'good', value: 'ok', keys: ['good'], idp: 'google', wallet: DEMO.privateWallet, limit: 50 };
 
 const many = (count: number) => Array.from({ length: count }, (_, index) => `key-${index}`);
 const LONG_KEY = 'k'.repeat(1025);
@@ -39,11 +44,17 @@ const CASES: Case[] = [
 	{ name: 'value is a list (String format)', resource: 'userData', operation: 'set', bad: { value: [1, 2] } },
 	{ name: 'value is a nested list (String format)', resource: 'userDataByIdp', operation: 'set', bad: { value: [[true]] } },
 	{ name: 'value is null (String format)', resource: 'userDataByWallet', operation: 'set', bad: { value: null } },
-	// invalid JSON in JSON format
-	{ name: 'value is not JSON (JSON format)', resource: 'userDataByEmail', operation: 'set', bad: { value: 'not json {' }, options: { valueFormat: 'json' } },
-	{ name: 'value is empty text (JSON format)', resource: 'userDataByEmail', operation: 'set', bad: { value: '' }, options: { valueFormat: 'json' } },
-	{ name: "value uses single quotes (JSON format)", resource: 'userDataByUserId', operation: 'set', bad: { value: "{'a': 1}" }, options: { valueFormat: 'json' } },
-	{ name: 'value is a bare word (JSON format)', resource: 'userData', operation: 'set', bad: { value: 'undefined' }, options: { valueFormat: 'json' } },
+	// invalid JSON in JSON format: typed text that starts like JSON, or a value missing on the item
+	{ name: 'typed JSON is broken (JSON format)', resource: 'userDataByEmail', operation: 'set', bad: { value: 'not json {' }, options: { valueFormat: 'json' }, value: TYPED_JSON },
+	{ name: 'typed JSON misses a value (JSON format)', resource: 'userDataByEmail', operation: 'set', bad: { value: '' }, options: { valueFormat: 'json' }, value: TYPED_JSON },
+	{ name: "typed JSON uses single quotes (JSON format)", resource: 'userDataByUserId', operation: 'set', bad: { value: "{'a': 1}" }, options: { valueFormat: 'json' }, value: TYPED_JSON },
+	{ name: 'typed JSON holds a bare word (JSON format)', resource: 'userData', operation: 'set', bad: { value: 'undefined' }, options: { valueFormat: 'json' }, value: TYPED_JSON },
+	{ name: 'value missing on the item (JSON format)', resource: 'userDataByUserId', operation: 'set', bad: { value: undefined }, options: { valueFormat: 'json' } },
+	// Define Below and Auto-Map
+	{ name: 'two fields become one key (Auto-Map)', resource: 'userDataByEmail', operation: 'set', bad: { 'key ': 'x' }, options: {}, value: 'autoMap' },
+	// limits
+	{ name: 'limit is text', resource: 'userDataByEmail', operation: 'listSharedKeys', bad: { limit: 'ten' } },
+	{ name: 'limit is zero', resource: 'userDataByUserId', operation: 'listSharedKeys', bad: { limit: 0 } },
 	// key lists
 	{ name: 'keys given as an object', resource: 'userDataByUserId', operation: 'get', bad: { keys: { a: 1 } } },
 	{ name: 'keys given as a boolean', resource: 'userDataByEmail', operation: 'get', bad: { keys: true } },
@@ -78,9 +89,16 @@ function parameters(entry: Case): INodeParameters {
 	const params: INodeParameters = { resource: entry.resource, operation: entry.operation, options: { ...(entry.operation === 'get' ? { batchReads: false } : {}), ...(entry.options ?? {}) } };
 	if (entry.resource === 'userDataByIdp') params.identityProvider = '={{ $json.idp }}';
 	if (entry.resource === 'userDataByWallet') params.walletAddress = walletParam('={{ $json.wallet }}');
-	if (entry.operation === 'set') {
+	if (entry.operation === 'set' && entry.value === 'autoMap') {
+		params.dataMode = 'autoMapInputData';
+		params.options = { ...(params.options as IDataObject), fieldsToSkip: 'keys, idp, wallet, limit' };
+	} else if (entry.operation === 'set') {
 		params.key = '={{ $json.key }}';
-		params.value = '={{ $json.value }}';
+		params.value = entry.value ?? '={{ $json.value }}';
+	}
+	if (entry.operation === 'listSharedKeys' || entry.operation === 'getAll') {
+		params.returnAll = false;
+		params.limit = '={{ $json.limit }}';
 	}
 	if (entry.operation === 'get' || entry.operation === 'delete') params.keys = '={{ $json.keys }}';
 	return params;
@@ -143,10 +161,11 @@ describe.each(CASES)('$name ($resource $operation)', (entry) => {
 		expect(failed[0].pairedItem).toEqual({ item: 1 });
 		expect(String(failed[0].json.error)).toMatch(/\(item 1\)/);
 		expect(typeof failed[0].json.description).toBe('string');
-		// The two good items were sent, one request each; none for the bad one.
+		// The two good items were sent, one request each (Auto-Map: one per field, key and value); none for the bad one.
+		const perItem = entry.value === 'autoMap' ? 2 : 1;
 		const sent = userDataRequests(emulator.stats());
-		expect(sent).toBe(2);
-		figures.requestsForBadItems += sent - 2;
+		expect(sent).toBe(2 * perItem);
+		figures.requestsForBadItems += sent - 2 * perItem;
 		figures.goodItemsDone += 2;
 	});
 });

@@ -112,6 +112,11 @@ function keyOf(pool: string[], index: number): string {
 	return index < pool.length ? pool[index] : `never-written-${index}`;
 }
 
+/** Node version 1.2 (README, Key): a key is trimmed wherever it is given, on write and on read. */
+function storedKeyOf(pool: string[], index: number): string {
+	return keyOf(pool, index).trim();
+}
+
 function storedText(value: Value): string {
 	return value.kind === 'text' ? value.text : JSON.stringify(value.json);
 }
@@ -126,16 +131,16 @@ function expected(model: Model, command: Command, pool: string[]): IDataObject[]
 	model.set(target.name, entries);
 	switch (command.op) {
 		case 'set': {
-			const key = keyOf(pool, command.key);
+			const key = storedKeyOf(pool, command.key);
 			entries.set(key, { value: storedText(command.value), scope: target.hasScope ? command.scope : 'public' });
 			return [{ key, success: true, result: 0 }];
 		}
 		case 'get':
-			return unique(command.keys.map((index) => keyOf(pool, index)))
+			return unique(command.keys.map((index) => storedKeyOf(pool, index)))
 				.filter((key) => entries.has(key))
 				.map((key) => ({ key, value: entries.get(key)!.value }));
 		case 'getJson': {
-			const found = unique(command.keys.map((index) => keyOf(pool, index))).filter((key) => entries.has(key));
+			const found = unique(command.keys.map((index) => storedKeyOf(pool, index))).filter((key) => entries.has(key));
 			const out: IDataObject[] = [];
 			for (const key of found) {
 				try {
@@ -147,7 +152,7 @@ function expected(model: Model, command: Command, pool: string[]): IDataObject[]
 			return out;
 		}
 		case 'delete': {
-			const keys = unique(command.keys.map((index) => keyOf(pool, index)));
+			const keys = unique(command.keys.map((index) => storedKeyOf(pool, index)));
 			const results = keys.map((key) => ({ key, deleted: entries.delete(key) }));
 			const any = results.some((entry) => entry.deleted);
 			return [{ deleted: any, keys, result: any ? 0 : 1, ...(target.perKeyDelete ? { keyResults: results } : {}) }];

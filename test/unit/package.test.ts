@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { INode, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { FAMILIES, WALLET_RESOURCE } from '../../nodes/HyperIdUserData/actions/families';
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
@@ -74,14 +75,17 @@ describe('node description', () => {
 		expect(values.sort()).toEqual([...FAMILIES.map((family) => family.resource), WALLET_RESOURCE].sort());
 	});
 
-	test('each family offers exactly its operations', () => {
-		for (const family of FAMILIES) {
-			const operations = byName('operation').filter((property) =>
-				(property.displayOptions?.show?.resource as string[]).includes(family.resource),
-			);
-			expect(operations).toHaveLength(1);
-			const values = (operations[0].options as INodePropertyOptions[]).map((option) => option.value);
-			expect(values.sort()).toEqual([...family.operations].sort());
+	test('each family offers exactly its operations, in every node version', () => {
+		const { description } = new HyperIdUserData();
+		for (const typeVersion of description.version as number[]) {
+			for (const family of FAMILIES) {
+				const parameters = { resource: family.resource };
+				const node = { typeVersion } as INode;
+				const operations = byName('operation').filter((property) => NodeHelpers.displayParameter(parameters, property, node, description));
+				expect(operations).toHaveLength(1);
+				const values = (operations[0].options as INodePropertyOptions[]).map((option) => option.value);
+				expect(values.sort()).toEqual([...family.operations].sort());
+			}
 		}
 	});
 

@@ -5,9 +5,9 @@ import { meaningOf } from '../transport/resultCodes';
 import { endpointFor } from './families';
 import { itemFailure, quoted } from './itemFailure';
 import { ownKeysOf } from './listKeys';
-import { readTarget } from './parameters';
+import { inputError, readTarget } from './parameters';
 import type { Prepare } from './types';
-import { KEYS_PER_REQUEST, storedValueId } from './types';
+import { KEYS_PER_REQUEST, ONE_RULE_FROM_VERSION, storedValueId } from './types';
 
 /** Stands for every key of a target in the write ordering (a key is never empty). */
 const EVERY_KEY = '';
@@ -23,6 +23,16 @@ function notIn(keys: string[], deleted: string[]): string[] {
  * already deleted.
  */
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
+	// an agent decides itself when to call a tool, and this cannot be undone (README: As an AI tool)
+	const node = ctx.getNode();
+	if (node.typeVersion >= ONE_RULE_FROM_VERSION && node.type.endsWith('Tool')) {
+		throw inputError(
+			ctx,
+			itemIndex,
+			`Delete All is not available when the node is used as an AI tool (item ${itemIndex})`,
+			'An agent could erase every key without a way back. Use Delete with the keys to remove, or run Delete All as a regular workflow step.',
+		);
+	}
 	const family = settings.family!;
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const listEndpoint = endpointFor(family, 'listKeys');

@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { WALLET_RESOURCE } from './families';
 import { description as getDescription } from './get';
@@ -46,62 +46,76 @@ const plainOperation: INodeProperties = {
 	default: 'get',
 };
 
-const familyOperation: INodeProperties = {
-	displayName: 'Operation',
-	name: 'operation',
-	type: 'options',
-	noDataExpression: true,
-	displayOptions: {
-		show: { resource: ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet'] },
+const FAMILY_RESOURCES = ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet'];
+
+const familyOperations: INodePropertyOptions[] = [
+	{
+		name: 'Delete',
+		value: 'delete',
+		description: 'Delete keys and their values',
+		action: 'Delete keys',
 	},
-	options: [
-		{
-			name: 'Delete',
-			value: 'delete',
-			description: 'Delete keys and their values',
-			action: 'Delete keys',
-		},
-		{
-			name: 'Delete All',
-			value: 'deleteAll',
-			description:
-				'Delete every key this application stored for the user in this storage (private and public). This cannot be undone; the output lists every key deleted.',
-			action: 'Delete all keys',
-		},
-		{
-			name: 'Get',
-			value: 'get',
-			description: 'Read the values of one or more keys',
-			action: 'Get values',
-		},
-		{
-			name: 'Get Many',
-			value: 'getAll',
-			description:
-				'Read every value this application stored for the user in this storage, each with its key and scope, without naming the keys',
-			action: 'Get many values',
-		},
-		{
-			name: 'List Keys',
-			value: 'listKeys',
-			description: "List this application's keys, private and public",
-			action: 'List keys',
-		},
-		{
-			name: 'List Shared Keys',
-			value: 'listSharedKeys',
-			description: "List public keys that the user's other applications shared",
-			action: 'List shared keys',
-		},
-		{
-			name: 'Set',
-			value: 'set',
-			description: 'Store a value under a key, or several values per item (Data Mode: fields defined below, or every field of the input item)',
-			action: 'Set a value',
-		},
-	],
-	default: 'get',
-};
+	{
+		name: 'Delete All',
+		value: 'deleteAll',
+		description:
+			'Delete every key this application stored for the user in this storage (private and public). This cannot be undone; the output lists every key deleted.',
+		action: 'Delete all keys',
+	},
+	{
+		name: 'Get',
+		value: 'get',
+		description: 'Read the values of one or more keys',
+		action: 'Get values',
+	},
+	{
+		name: 'Get Many',
+		value: 'getAll',
+		description:
+			'Read every value this application stored for the user in this storage, each with its key and scope, without naming the keys',
+		action: 'Get many values',
+	},
+	{
+		name: 'List Keys',
+		value: 'listKeys',
+		description: "List this application's keys, private and public",
+		action: 'List keys',
+	},
+	{
+		name: 'List Shared Keys',
+		value: 'listSharedKeys',
+		description: "List public keys that the user's other applications shared",
+		action: 'List shared keys',
+	},
+	{
+		name: 'Set',
+		value: 'set',
+		description: 'Store a value under a key, or several values per item (Data Mode: fields defined below, or every field of the input item)',
+		action: 'Set a value',
+	},
+];
+
+function familyOperation(show: IDisplayOptions['show'], options: INodePropertyOptions[]): INodeProperties {
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: FAMILY_RESOURCES, ...show } },
+		options,
+		default: 'get',
+	};
+}
+
+// From node version 1.2 an AI tool cannot erase a whole storage: Delete All is not among its operations
+const familyOperationsByUse: INodeProperties[] = [
+	familyOperation({ '@version': [{ _cnd: { lt: 1.2 } }] }, familyOperations),
+	familyOperation({ '@version': [{ _cnd: { gte: 1.2 } }], '@tool': [false] }, familyOperations),
+	familyOperation(
+		{ '@version': [{ _cnd: { gte: 1.2 } }], '@tool': [true] },
+		familyOperations.filter((operation) => operation.value !== 'deleteAll'),
+	),
+];
 
 const identityProvider: INodeProperties = {
 	displayName: 'Identity Provider Name or ID',
@@ -153,7 +167,7 @@ const options: INodeProperties = {
 			default: false,
 			description:
 				'Whether to combine the keys of many items into one read request per storage target. Each item still gets its own values; far fewer requests on many items.',
-			displayOptions: { show: { '/operation': ['get'], '@version': [1] } },
+			displayOptions: { show: { '/operation': ['get'], '@version': [1] }, hide: { simplify: [false] } },
 		},
 		{
 			displayName: 'Batch Reads',
@@ -162,7 +176,7 @@ const options: INodeProperties = {
 			default: true,
 			description:
 				'Whether to combine the keys of many items into one read request per storage target (on unless turned off here). Each item still gets its own values; far fewer requests on many items.',
-			displayOptions: { show: { '/operation': ['get'], '@version': [{ _cnd: { gte: 1.1 } }] } },
+			displayOptions: { show: { '/operation': ['get'], '@version': [{ _cnd: { gte: 1.1 } }] }, hide: { simplify: [false] } },
 		},
 		{
 			displayName: 'Concurrency',
@@ -186,7 +200,7 @@ const options: INodeProperties = {
 			name: 'keysOutput',
 			type: 'options',
 			options: [
-				{ name: 'One Item Per Key', value: 'perKey', description: 'Each key with its scope' },
+				{ name: 'One Item per Key', value: 'perKey', description: 'Each key with its scope' },
 				{ name: 'One Summary Item', value: 'summary', description: 'Private and public keys as two lists' },
 			],
 			default: 'summary',
@@ -198,7 +212,7 @@ const options: INodeProperties = {
 			type: 'string',
 			default: 'hyperid',
 			description: 'Field of the input item that receives the values',
-			displayOptions: { show: { '/operation': ['get', 'getAll'], getOutput: ['mergeIntoInput'] }, hide: { '/resource': [WALLET_RESOURCE] } },
+			displayOptions: { show: { '/operation': ['get', 'getAll'], getOutput: ['mergeIntoInput'] }, hide: { '/resource': [WALLET_RESOURCE], simplify: [false] } },
 		},
 		{
 			displayName: 'Page Size',
@@ -279,8 +293,8 @@ const options: INodeProperties = {
 				},
 			],
 			default: 'perValue',
-			// Wallet → Get Many lists wallets, not values
-			displayOptions: { show: { '/operation': ['get', 'getAll'] }, hide: { '/resource': [WALLET_RESOURCE] } },
+			// Wallet → Get Many lists wallets, not values; without Simplify each item is HyperID's whole response
+			displayOptions: { show: { '/operation': ['get', 'getAll'] }, hide: { '/resource': [WALLET_RESOURCE], simplify: [false] } },
 		},
 	],
 };
@@ -288,7 +302,7 @@ const options: INodeProperties = {
 export const properties: INodeProperties[] = [
 	resource,
 	plainOperation,
-	familyOperation,
+	...familyOperationsByUse,
 	...walletDescription,
 	identityProvider,
 	walletAddress,

@@ -5,7 +5,7 @@ import type { HyperIdSession } from '../transport/request';
 import { toNodeError } from '../transport/request';
 import type { Endpoint, RequestSubject } from '../transport/resultCodes';
 import { endpointFor } from './families';
-import { parseStoredValue, readKeys, readTarget } from './parameters';
+import { parseStoredValue, readKeys, readTarget, valuesObject } from './parameters';
 import type { Prepare } from './types';
 import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM } from './types';
 
@@ -78,7 +78,7 @@ export function mergeIntoInput(ctx: IExecuteFunctions, itemIndex: number, field:
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
-	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM);
+	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, settings.trimKeys);
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const endpoint = endpointFor(family, 'get');
 
@@ -87,13 +87,10 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 		const parsed = (key: string) =>
 			parseStoredValue(ctx, itemIndex, key, values.get(key) as string, settings.valueFormat);
 		if (settings.getOutput === 'mergeIntoInput') {
-			const all: IDataObject = {};
-			for (const key of found) all[key] = parsed(key) as IDataObject;
-			return [mergeIntoInput(ctx, itemIndex, settings.outputField, all)];
+			return [mergeIntoInput(ctx, itemIndex, settings.outputField, valuesObject(found.map((key) => [key, parsed(key)])))];
 		}
 		if (settings.getOutput === 'allValues') {
-			const all: IDataObject = {};
-			for (const key of found) all[key] = parsed(key) as IDataObject;
+			const all = valuesObject(found.map((key) => [key, parsed(key)]));
 			return [
 				{
 					values: all,

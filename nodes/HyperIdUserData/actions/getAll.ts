@@ -3,7 +3,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { endpointFor } from './families';
 import { mergeIntoInput, readValues } from './get';
 import { ownKeysOf } from './listKeys';
-import { inputError, parseStoredValue, readTarget } from './parameters';
+import { readLimit } from './listSharedKeys';
+import { parseStoredValue, readTarget, valuesObject } from './parameters';
 import type { Prepare } from './types';
 import { KEYS_PER_REQUEST } from './types';
 
@@ -14,16 +15,7 @@ import { KEYS_PER_REQUEST } from './types';
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
-	const returnAll = settings.parameters.get('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : Number(settings.parameters.get('limit', itemIndex, 50));
-	if (!(limit >= 1)) {
-		throw inputError(
-			ctx,
-			itemIndex,
-			`Limit must be a number of at least 1 (item ${itemIndex})`,
-			'Set Limit to how many values to return, or turn on Return All.',
-		);
-	}
+	const limit = readLimit(ctx, settings, itemIndex);
 	const listEndpoint = endpointFor(family, 'listKeys');
 	const getEndpoint = endpointFor(family, 'get');
 	return {
@@ -51,8 +43,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 			if (settings.getOutput === 'perValue') {
 				return found.map((key) => ({ key, value: parsed(key), scope: scopeOf.get(key) }));
 			}
-			const all: IDataObject = {};
-			for (const key of found) all[key] = parsed(key);
+			const all = valuesObject(found.map((key) => [key, parsed(key)]));
 			if (settings.getOutput === 'mergeIntoInput') return [mergeIntoInput(ctx, itemIndex, settings.outputField, all)];
 			return [{ values: all, result: found.length ? 0 : 1 }];
 		},

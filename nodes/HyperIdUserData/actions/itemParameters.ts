@@ -39,6 +39,7 @@ function walk(json: unknown, path: string[]): unknown {
  */
 export class ItemParameters {
 	private readonly plans = new Map<string, Plan>();
+	private readonly raws = new Map<string, unknown>();
 
 	constructor(
 		private readonly ctx: IExecuteFunctions,
@@ -55,10 +56,16 @@ export class ItemParameters {
 		return this.ctx.getNodeParameter(name, itemIndex, fallback, options);
 	}
 
+	/** The parameter as written in the node, expressions unevaluated (the same for every item). */
+	raw(name: string, fallback?: unknown): unknown {
+		if (!this.raws.has(name)) this.raws.set(name, this.ctx.getNodeParameter(name, 0, fallback, { rawExpressions: true }));
+		return this.raws.get(name);
+	}
+
 	private planFor(name: string, fallback: unknown, options?: IGetNodeParameterOptions): Plan {
 		let plan = this.plans.get(name);
 		if (plan) return plan;
-		const raw = this.ctx.getNodeParameter(name, 0, fallback, { rawExpressions: true });
+		const raw = this.raw(name, fallback);
 		const match = typeof raw === 'string' && !options?.extractValue ? PLAIN_JSON_PATH.exec(raw) : null;
 		if (!hasExpression(raw)) {
 			plan = { kind: 'constant', value: this.ctx.getNodeParameter(name, 0, fallback, options) };

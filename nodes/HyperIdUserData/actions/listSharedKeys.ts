@@ -1,9 +1,9 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { endpointFor } from './families';
-import { readTarget } from './parameters';
-import type { Prepare } from './types';
+import { inputError, readTarget } from './parameters';
+import type { Prepare, RunSettings } from './types';
 
 const show = {
 	resource: ['userDataByEmail', 'userDataByIdp', 'userDataByUserId', 'userDataByWallet'],
@@ -30,14 +30,31 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+/**
+ * Return All / Limit of List Shared Keys and Get Many: Infinity for Return All, else a number of at
+ * least 1. An expression giving text that is not a number (NaN) is refused before sending, instead
+ * of returning nothing.
+ */
+export function readLimit(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number): number {
+	if (settings.parameters.get('returnAll', itemIndex, false) === true) return Infinity;
+	const raw = settings.parameters.get('limit', itemIndex, 50);
+	const limit = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+	if (typeof limit === 'number' && limit >= 1) return Math.floor(limit);
+	throw inputError(
+		ctx,
+		itemIndex,
+		`Limit must be a number of at least 1, not ${typeof raw === 'string' ? JSON.stringify(raw.slice(0, 40)) : String(raw)} (item ${itemIndex})`,
+		'Set Limit to how many results to return (e.g. 50), make its expression give a number, or turn on Return All.',
+	);
+}
+
 /** A server that keeps answering with the same page would otherwise loop forever. */
 const MAX_PAGES = 10_000;
 
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
-	const returnAll = settings.parameters.get('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : (settings.parameters.get('limit', itemIndex, 50) as number);
+	const limit = readLimit(ctx, settings, itemIndex);
 	const endpoint = endpointFor(family, 'listSharedKeys');
 	return {
 		itemIndex,

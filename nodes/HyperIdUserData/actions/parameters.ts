@@ -32,6 +32,7 @@ export function toKey(
 	raw: unknown,
 	what: string,
 	maxKeyLength: number,
+	trim = false,
 ): string {
 	if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
 	if (typeof raw !== 'string') {
@@ -50,24 +51,17 @@ export function toKey(
 			'HyperID needs a non-empty key. Check that the field you mapped exists on this item.',
 		);
 	}
-	if (raw.length > maxKeyLength) {
+	// node version 1.2: one key rule for every operation, so Get and Delete find what Set stored
+	const key = trim ? raw.trim() : raw;
+	if (key.length > maxKeyLength) {
 		throw inputError(
 			ctx,
 			itemIndex,
-			`${what} is ${raw.length} characters long (item ${itemIndex})`,
+			`${what} is ${key.length} characters long (item ${itemIndex})`,
 			`Keys longer than ${maxKeyLength} characters are refused before sending. Use a shorter key, e.g. a hash of the long one.`,
 		);
 	}
-	return raw;
-}
-
-export function readKey(
-	ctx: IExecuteFunctions,
-	parameters: ItemParameters,
-	itemIndex: number,
-	maxKeyLength: number,
-): string {
-	return toKey(ctx, itemIndex, parameters.get('key', itemIndex), 'The key', maxKeyLength);
+	return key;
 }
 
 /** Keys from the UI list, a comma-separated string, or an array from an expression. */
@@ -77,6 +71,7 @@ export function readKeys(
 	itemIndex: number,
 	maxKeyLength: number,
 	maxKeys: number,
+	trim: boolean,
 ): string[] {
 	const raw = parameters.get('keys', itemIndex);
 	const entries: unknown[] = [];
@@ -119,7 +114,7 @@ export function readKeys(
 		);
 	}
 	const keys = entries.map((entry, position) =>
-		toKey(ctx, itemIndex, entry, `Key ${position + 1} of the list`, maxKeyLength),
+		toKey(ctx, itemIndex, entry, `Key ${position + 1} of the list`, maxKeyLength, trim),
 	);
 	return [...new Set(keys)];
 }
@@ -130,17 +125,73 @@ export function readValue(
 	parameters: ItemParameters,
 	itemIndex: number,
 	format: ValueFormat,
+	origin: ValueOrigin | undefined,
 ): string {
-	return toStoredValue(ctx, itemIndex, parameters.get('value', itemIndex, ''), format, 'The value');
+	return toStoredValue(ctx, itemIndex, parameters.get('value', itemIndex, ''), format, 'The value', origin);
+}
+
+/**
+ * Where a value given in the node comes from (node version 1.2): `mapped` is one whole expression,
+ * e.g. {{ $json.name }}, whose result is the value as it is; `typed` is text the user wrote, with or
+ * without expressions inside it.
+ */
+export type ValueOrigin = 'mapped' | 'typed';
+
+/** One `{{ ... }}` and nothing around it (a second `{{` inside means text around expressions). */
+const ONE_EXPRESSION = /^=\s*\{\{([\s\S]*)\}\}\s*$/;
+
+/** The origin of a value parameter from its raw (unevaluated) text. */
+export function valueOrigin(raw: unknown): ValueOrigin {
+	if (typeof raw !== 'string') return 'mapped';
+	const match = ONE_EXPRESSION.exec(raw);
+	return match && !match[1].includes('{{') ? 'mapped' : 'typed';
+}
+
+/** Text that starts like JSON (an object, a list, a quoted string) is meant as JSON. */
+const LOOKS_LIKE_JSON = /^\s*[[{"]/;
+
+/**
+ * A value in JSON format, node version 1.2, the one rule of every Data Mode: a mapped value (and
+ * every field in Auto-Map) is stored as that value, so the text "12345" stays text; typed text is
+ * JSON if it parses (`{"plan": "pro"}`, `42`, `true`; stored as typed), else stored as the text itself. Typed
+ * text that starts like JSON but is not valid JSON is refused: it is almost surely a typo.
+ */
+function jsonAsGiven(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, origin: ValueOrigin, what: string): string {
+	if (raw === undefined) {
+		throw inputError(ctx, itemIndex, `${what} is missing (item ${itemIndex})`, 'Map a value to store; check that the field exists on this item.');
+	}
+	if (origin === 'mapped' || typeof raw !== 'string') return JSON.stringify(raw);
+	try {
+		JSON.parse(raw);
+		return raw;
+	} catch {
+		if (LOOKS_LIKE_JSON.test(raw)) {
+			throw inputError(
+				ctx,
+				itemIndex,
+				`${what} starts like JSON but is not valid JSON (item ${itemIndex})`,
+				'Fix the JSON (e.g. {"plan": "pro"}), map an object directly with one expression ({{ $json.settings }}), or set Value Format to String.',
+			);
+		}
+		return JSON.stringify(raw);
+	}
 }
 
 /**
  * A value given in the node (Value, or a value of Fields to Set), as the string HyperID keeps:
  * in String format text as it is, and a number or boolean mapped from the item as text (as
- * Auto-Map stores it); in JSON format objects and lists are stringified and text must already be
- * JSON. `what` names it in messages ("The value", 'The value of key "plan"').
+ * Auto-Map stores it). In JSON format: from node version 1.2 (`origin` given) see jsonAsGiven;
+ * before, objects and lists are stringified and text must already be JSON. `what` names it in
+ * messages ("The value", 'The value of key "plan"').
  */
-export function toStoredValue(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, format: ValueFormat, what: string): string {
+export function toStoredValue(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	format: ValueFormat,
+	what: string,
+	origin: ValueOrigin | undefined,
+): string {
 	if (format === 'string') {
 		if (typeof raw === 'string') return raw;
 		if ((typeof raw === 'number' && Number.isFinite(raw)) || typeof raw === 'boolean') return String(raw);
@@ -153,6 +204,7 @@ export function toStoredValue(ctx: IExecuteFunctions, itemIndex: number, raw: un
 				: 'Map a value that is text, a number or a boolean, or set Options → Value Format to JSON.',
 		);
 	}
+	if (origin) return jsonAsGiven(ctx, itemIndex, raw, origin, what);
 	if (raw === undefined) {
 		throw inputError(ctx, itemIndex, `${what} is missing (item ${itemIndex})`, 'Map a value to store.');
 	}
@@ -187,6 +239,18 @@ export function fieldToStoredValue(ctx: IExecuteFunctions, itemIndex: number, fi
 		`The field "${field}" is ${describe(raw)}, which String format cannot store (item ${itemIndex})`,
 		`Set Options → Value Format to JSON to store objects, lists and null as JSON, or leave the field out with Options → Fields to Skip ("${field}").`,
 	);
+}
+
+/**
+ * `{key: value}` for output, each key an own property: a key named `__proto__` would otherwise
+ * set the object's prototype instead of becoming a field.
+ */
+export function valuesObject(entries: Iterable<[string, unknown]>): IDataObject {
+	const values: IDataObject = {};
+	for (const [key, value] of entries) {
+		Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
+	}
+	return values;
 }
 
 /** The field that Values Output "Merge Into Input Item" writes the values to. */

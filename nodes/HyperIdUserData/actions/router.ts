@@ -9,6 +9,7 @@ import type { Operation } from './families';
 import { endpointFor, findFamily, WALLET_RESOURCE } from './families';
 import { prepare as prepareGet, readValues } from './get';
 import { prepare as prepareGetAll } from './getAll';
+import { addHints, RunHints } from './hints';
 import { prepare as prepareListKeys } from './listKeys';
 import { prepare as prepareListSharedKeys } from './listSharedKeys';
 import { ItemParameters } from './itemParameters';
@@ -16,7 +17,7 @@ import type { ValueFormat } from './parameters';
 import { readOutputField } from './parameters';
 import { prepare as prepareSet } from './set';
 import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
-import { KEYS_PER_REQUEST } from './types';
+import { KEYS_PER_REQUEST, ONE_RULE_FROM_VERSION } from './types';
 import { prepare as prepareWallets } from './wallet';
 
 const PREPARE: Record<Operation, Prepare> = {
@@ -75,6 +76,7 @@ function readSettings(
 			description: 'Pick a resource and an operation from the lists.',
 		});
 	}
+	const version = ctx.getNode().typeVersion;
 	return {
 		options,
 		settings: {
@@ -91,6 +93,9 @@ function readSettings(
 			batchReads:
 				typeof options.batchReads === 'boolean' ? options.batchReads : ctx.getNode().typeVersion >= BATCH_READS_DEFAULT_FROM_VERSION,
 			parameters: new ItemParameters(ctx, items),
+			trimKeys: version >= ONE_RULE_FROM_VERSION,
+			valuesAsGiven: version >= ONE_RULE_FROM_VERSION,
+			hints: RunHints.forOptions(options, operation),
 		},
 	};
 }
@@ -347,6 +352,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	});
 	tasks.push(...batchTasks(this, session, settings, batched, record));
 	await runBounded(tasks, settings.concurrency, () => failed);
+	addHints(this, settings.hints);
 
 	// Merge Into Input Item gives the input item back: its binary data too
 	const mergesIntoInput = settings.getOutput === 'mergeIntoInput' && settings.simplify && ['get', 'getAll'].includes(settings.operation);

@@ -6,12 +6,13 @@ import {
 	fieldToStoredValue,
 	inputError,
 	readAccessScope,
-	readKey,
 	readTarget,
 	readValue,
 	toKey,
 	toStoredValue,
+	valueOrigin,
 } from './parameters';
+import type { ValueOrigin } from './parameters';
 import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
 import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, storedValueId } from './types';
 
@@ -154,10 +155,26 @@ function tooMany(ctx: IExecuteFunctions, itemIndex: number, count: number) {
 	);
 }
 
+/** Where the values of a fixedCollection's pairs come from (node version 1.2), from the raw parameter. */
+function pairOrigins(settings: RunSettings): Array<ValueOrigin | undefined> {
+	if (!settings.valuesAsGiven) return [];
+	const raw = settings.parameters.raw('fields', {}) as IDataObject;
+	const pairs = Array.isArray(raw?.values) ? (raw.values as IDataObject[]) : [];
+	return pairs.map((pair) => valueOrigin(pair?.value ?? ''));
+}
+
+/** A key as given, trimmed in node version 1.2; the run tells the user when that changed it. */
+function keyOf(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number, raw: unknown, what: string): string {
+	const key = toKey(ctx, itemIndex, raw, what, MAX_KEY_LENGTH, settings.trimKeys);
+	if (typeof raw === 'string') settings.hints.keyTrimmed(raw, key);
+	return key;
+}
+
 /** Data Mode "Define Below": the pairs of Fields to Set, each value evaluated for this item. */
 function definedEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number): Entry[] {
 	const fields = settings.parameters.get('fields', itemIndex, {}) as IDataObject;
 	const pairs = Array.isArray(fields?.values) ? (fields.values as IDataObject[]) : [];
+	const origins = pairOrigins(settings);
 	if (pairs.length === 0) {
 		throw inputError(ctx, itemIndex, `No fields to set (item ${itemIndex})`, 'Add at least one key and value under Fields to Set.');
 	}
@@ -165,9 +182,10 @@ function definedEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex
 	// a key given twice is stored once, with its last value (as n8n's Set node overwrites a field)
 	const values = new Map<string, string>();
 	pairs.forEach((pair, position) => {
-		const key = toKey(ctx, itemIndex, pair.key, `The key of field ${position + 1}`, MAX_KEY_LENGTH);
+		const key = keyOf(ctx, settings, itemIndex, pair.key, `The key of field ${position + 1}`);
 		// a value left empty in the editor may be absent from the pair; one mapped from a missing or null field is refused, not stored as ""
-		values.set(key, toStoredValue(ctx, itemIndex, 'value' in pair ? pair.value : '', settings.valueFormat, `The value of key "${key}"`));
+		const value = 'value' in pair ? pair.value : '';
+		values.set(key, toStoredValue(ctx, itemIndex, value, settings.valueFormat, `The value of key "${key}"`, settings.valuesAsGiven ? (origins[position] ?? 'typed') : undefined));
 	});
 	return [...values].map(([key, value]) => ({ key, value }));
 }
@@ -194,8 +212,20 @@ function inputEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: 
 		);
 	}
 	if (fields.length > MAX_KEYS_PER_ITEM) throw tooMany(ctx, itemIndex, fields.length);
+	const fieldOf = new Map<string, string>();
 	return fields.map(([name, raw]) => {
-		const key = toKey(ctx, itemIndex, name, `The field name "${name}"`, MAX_KEY_LENGTH);
+		const key = keyOf(ctx, settings, itemIndex, name, `The field name "${name}"`);
+		// two fields that become one key (node version 1.2 trims): storing one would drop the other's value
+		const other = fieldOf.get(key);
+		if (other !== undefined) {
+			throw inputError(
+				ctx,
+				itemIndex,
+				`The fields ${JSON.stringify(other)} and ${JSON.stringify(name)} would both be stored under the key ${JSON.stringify(key)} (item ${itemIndex})`,
+				`Spaces around keys are removed. Rename one of the fields before this node, or leave one out with Options → Fields to Skip ("${name}").`,
+			);
+		}
+		fieldOf.set(key, name);
 		return { key, value: fieldToStoredValue(ctx, itemIndex, name, raw, settings.valueFormat) };
 	});
 }
@@ -213,17 +243,20 @@ function keyFailure(ctx: IExecuteFunctions, itemIndex: number, entries: Entry[],
 
 function prepareSingle(ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings): ItemWork {
 	const family = settings.family!;
-	const key = readKey(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH);
-	const value = readValue(ctx, settings.parameters, itemIndex, settings.valueFormat);
+	const key = keyOf(ctx, settings, itemIndex, settings.parameters.get('key', itemIndex), 'The key');
+	const origin = settings.valuesAsGiven ? valueOrigin(settings.parameters.raw('value', '')) : undefined;
+	const value = readValue(ctx, settings.parameters, itemIndex, settings.valueFormat, origin);
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const body: IDataObject = { ...target.body, value_key: key, value_data: value };
 	if (family.hasAccessScope) {
 		body.access_scope = readAccessScope(ctx, settings.parameters, itemIndex);
 	}
 	const endpoint = endpointFor(family, 'set');
+	const id = storedValueId(endpoint.path, target.body, key);
+	settings.hints.wrote(id, key, itemIndex);
 	return {
 		itemIndex,
-		writes: [storedValueId(endpoint.path, target.body, key)],
+		writes: [id],
 		run: async (session) => {
 			const response = await session.call(endpoint, body, { key, ...target.subject }, itemIndex);
 			return [settings.simplify ? { key, success: true, result: response.result } : response];
@@ -239,6 +272,7 @@ function prepareMany(ctx: IExecuteFunctions, itemIndex: number, settings: RunSet
 	const accessScope = family.hasAccessScope ? { access_scope: readAccessScope(ctx, settings.parameters, itemIndex) } : {};
 	const endpoint = endpointFor(family, 'set');
 	const keys = [...new Set(entries.map((entry) => entry.key))];
+	for (const key of keys) settings.hints.wrote(storedValueId(endpoint.path, target.body, key), key, itemIndex);
 	return {
 		itemIndex,
 		parts: entries.map(({ key, value }) => ({

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { HyperIdSession } from '../transport/request';
 import type { Family } from './families';
+import type { RunHints } from './hints';
 import type { ItemParameters } from './itemParameters';
 import type { ValueFormat } from './parameters';
 
@@ -20,6 +21,15 @@ export interface RunSettings {
 	concurrency: number;
 	batchReads: boolean;
 	knownProviders?: string[];
+	/** Node version 1.2: a key is trimmed wherever it is given (Set, Get, Delete, every Data Mode). */
+	trimKeys: boolean;
+	/**
+	 * Node version 1.2: in JSON format a value mapped by one expression is stored as that value, and
+	 * typed text is parsed if it is JSON (see toStoredValue). Before: every text had to be JSON.
+	 */
+	valuesAsGiven: boolean;
+	/** What the run tells the user as execution hints. */
+	hints: RunHints;
 	/** Per-item parameter values, without per-item cost for what does not depend on the item. */
 	parameters: ItemParameters;
 }
@@ -69,6 +79,9 @@ export interface SplitWork {
 export function storedValueId(endpoint: string, targetBody: IDataObject, key: string): string {
 	return JSON.stringify([endpoint, targetBody, key]).toLowerCase();
 }
+
+/** Node version 1.2 has one key rule and one JSON rule for every Data Mode (README, Version history). */
+export const ONE_RULE_FROM_VERSION = 1.2;
 
 export type Prepare = (ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings) => ItemWork | SplitWork;
 
