@@ -243,6 +243,9 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		const renewed = (result.error as unknown as { context: { renewedTokens: IDataObject[] } }).context.renewedTokens;
 		expect(renewed).toEqual([expect.objectContaining({ itemIndex: 0, userId: 'alice', refreshToken: expect.any(String) })]);
 		expect(`${result.error?.message} ${(result.error as unknown as IDataObject).description}`).not.toContain(String(renewed[0].refreshToken));
+		// n8n-core keeps it with the execution's error (what an Error Workflow receives)
+		const executionError = result.run?.data.resultData.error as unknown as { context: { renewedTokens: IDataObject[] } };
+		expect(executionError.context.renewedTokens[0].refreshToken).toBe(renewed[0].refreshToken);
 		expect((await refresh([String(renewed[0].refreshToken)])).json[0].userId).toBe('alice');
 	});
 
