@@ -24,6 +24,11 @@
  *   --case-timeout=600      seconds before a case's process is killed
  *   --no-readme             do not rewrite the table in bench/README.md
  *
+ * One item per user (bench/users.ts; its own run):
+ *   --users                 only this case: Each User's Tokens vs Connected Account vs the HTTP
+ *                           Request node with a Bearer expression, in n8n 2.8.4 (--repeat for medians)
+ *   --users-n=1000          items, one user each
+ *
  * Queue mode (bench/queue.ts; part of the full run, after the rest):
  *   --queue                 only the queue-mode case: webhook executions through 1, then 2 workers
  *   --no-queue              the full run without it
@@ -47,6 +52,7 @@ import { DEMO, demoToken, seed, startBenchEmulator, type BenchEmulator } from '.
 import { N8N_VERSION, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } from './lib/n8n';
 import { FULL_SIZES, QUICK_SIZES, withOptions, workloads, type Sizes, type Workload, type WorkloadId } from './lib/workloads';
 import { queueReadmeSection, replaceQueueSection, runQueueBench, type QueueBenchOptions } from './queue';
+import { runUsersBench, usersTable } from './users';
 import type { HarnessJob, PlainJob, WorkerResult } from './worker';
 
 type PathId = 'a' | 'a1' | 'f' | 'b' | 'c1' | 'c10' | 'c0';
@@ -115,6 +121,8 @@ function parseFlags(argv: string[]) {
 		caseTimeoutMs: num('case-timeout', 600) * 1000,
 		writeReadme: !flags.has('no-readme'),
 		queueOnly: flags.has('queue'),
+		usersOnly: flags.has('users'),
+		usersN: num('users-n', 1000),
 		noQueue: flags.has('no-queue'),
 		queue: {
 			version: flags.get('queue-version') ?? N8N_VERSION,
@@ -609,10 +617,37 @@ async function queueBench(flags: Flags): Promise<boolean> {
 	return bad.length === 0;
 }
 
+/** One item per user (bench/users.ts); the table goes to bench/README.md between its markers. */
+async function usersBench(flags: Flags): Promise<boolean> {
+	const emu = await startBenchEmulator();
+	let env: Awaited<ReturnType<typeof prepareN8n>> | undefined;
+	try {
+		env = await prepareN8n(emu.emulator, (l) => console.log(l));
+		const started = Date.now();
+		const rows = await runUsersBench(emu, env, { n: flags.usersN, repeat: flags.repeat, log: (l) => console.log(l) });
+		const table = usersTable(rows);
+		console.log(table);
+		if (flags.writeReadme) {
+			const file = path.join(BENCH_DIR, 'README.md');
+			const text = fs.readFileSync(file, 'utf8');
+			const block = `<!-- bench:users:start -->\nLast measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench -- --users --users-n=${flags.usersN} --repeat=${flags.repeat}\` (n8n ${N8N_VERSION}, emulator latency 0 ms, ${((Date.now() - started) / 1000).toFixed(0)} s; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}).\n\n${table}\n<!-- bench:users:end -->`;
+			fs.writeFileSync(file, text.replace(/<!-- bench:users:start -->[\s\S]*<!-- bench:users:end -->/, block));
+		}
+		return rows.every((row) => row.ok);
+	} finally {
+		env?.dispose();
+		await emu.close();
+	}
+}
+
 async function main(): Promise<void> {
 	const flags = parseFlags(process.argv.slice(2));
 	if (flags.queueOnly) {
 		if (!(await queueBench(flags))) process.exitCode = 1;
+		return;
+	}
+	if (flags.usersOnly) {
+		if (!(await usersBench(flags))) process.exitCode = 1;
 		return;
 	}
 	const started = Date.now();

@@ -15,7 +15,7 @@ import { DEMO } from '../test/shared/n8n/hyperid';
 import { assertBuilt } from '../test/shared/n8n/n8n';
 import { startDeployment } from '../test/shared/n8n/queue';
 import { openSession, type Session } from '../test/shared/n8n/session';
-import { bindByType, browseSignIn, clientCredential } from '../test/shared/n8n/signIn';
+import { bindByType, browseSignIn, clientCredential, SERVICE_CLIENT } from '../test/shared/n8n/signIn';
 import { formatRun, loadWorkflowFile } from '../test/shared/n8n/workflow';
 import type { WorkflowRunResult } from '../test/shared/n8n/workflow';
 
@@ -82,6 +82,53 @@ async function runSignInWebhook(file: string, session: Session): Promise<{ asDes
 	}
 }
 
+const DEMO_USERS = 5;
+
+/**
+ * An example acting for a token table (`meta.runAs: "userTokensTable"`): users of the emulator,
+ * signed in to the service's client earlier (their access tokens already expired), stand in for
+ * example 07's sign-ins; the workflow renews and stores their tokens in n8n's Data Table.
+ */
+async function runUsersTokensTable(file: string, session: Session): Promise<{ asDesigned: boolean; line: string; ms: number }> {
+	const started = Date.now();
+	const name = path.basename(file);
+	const client = clientCredential(session.emulator, 'hyperIdClientTokens', 'HyperID Client');
+	const users = Array.from({ length: DEMO_USERS }, (_, i) => {
+		const userId = `demo-customer-${i + 1}`;
+		session.emulator.addUser({ userId, email: `${userId}@example.com` });
+		const grant = session.emulator.createToken({ userId, clientId: SERVICE_CLIENT.clientId });
+		return { userId, accessToken: grant.access_token, refreshToken: grant.refresh_token, expiresAt: '' };
+	});
+	session.emulator.advanceClock(3700);
+	const workflow = bindByType(loadWorkflowFile(file), 'demoTokenTable01', { hyperIdClientApi: client });
+	const seedNode = workflow.nodes.find((node) => node.name === 'Users Signed In Earlier (Demo)');
+	if (seedNode) seedNode.parameters = { jsCode: `return ${JSON.stringify(users)}.map((json) => ({ json }));` };
+	// n8n's Data Table lives in a running n8n (\`n8n execute\` does not load it)
+	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`) });
+	try {
+		const response = await fetch(deployment.webhookUrl('hyperid-token-table'), { signal: AbortSignal.timeout(120_000) });
+		const body = await response.text();
+		console.log(`  ${DEMO_USERS} users whose access tokens expired; the webhook answered HTTP ${response.status}: ${body}`);
+		const values = users.filter((user) => session.emulator.store().data[user.userId]?.['user-id']?.['last-visit']).length;
+		const summary = JSON.parse(body || '{}') as { renewedPairsStored?: number };
+		const asDesigned = response.status === 200 && values === DEMO_USERS && summary.renewedPairsStored === DEMO_USERS;
+		return {
+			asDesigned,
+			ms: Date.now() - started,
+			line: asDesigned
+				? `✓ ${name}: a value set for each of ${DEMO_USERS} users with their own tokens, ${DEMO_USERS} renewed pairs stored in the Data Table, as designed`
+				: `✗ ${name}: ${values} values set, answer ${response.status} ${body.slice(0, 200)}`,
+		};
+	} catch (error) {
+		console.log(`  n8n output (tail):\n${deployment.output(30)}`);
+		return { asDesigned: false, ms: Date.now() - started, line: `✗ ${name}: ${(error as Error).message}` };
+	} finally {
+		await deployment.stop();
+	}
+}
+
+const runsAsTokenTable = (file: string) => (loadWorkflowFile(file) as { meta?: Record<string, unknown> }).meta?.runAs === 'userTokensTable';
+
 const runsAsWebhook = (file: string) => (loadWorkflowFile(file) as { meta?: Record<string, unknown> }).meta?.runAs === 'signInWebhook';
 
 async function main(): Promise<void> {
@@ -100,7 +147,7 @@ async function main(): Promise<void> {
 	let notAsDesigned = 0;
 	try {
 		// one import for all (each n8n command costs ~2.5 s of start-up)
-		const executed = files.filter((file) => !runsAsWebhook(file));
+		const executed = files.filter((file) => !runsAsWebhook(file) && !runsAsTokenTable(file));
 		const ids = await session.importWorkflowFiles(executed.map((file) => ({ file })));
 		for (let i = 0; i < executed.length; i++) {
 			const wf = loadWorkflowFile(executed[i]);
@@ -110,6 +157,13 @@ async function main(): Promise<void> {
 			console.log(formatRun(result, { failureExpected: expected.outcome === 'fails' ? 'this example fails on purpose' : undefined }));
 			const { asDesigned, line } = verdict(executed[i], expected, result);
 			console.log(`${line}  [${(result.ms / 1000).toFixed(1)}s]\n`);
+			summary.push(line);
+			if (!asDesigned) notAsDesigned++;
+		}
+		for (const file of files.filter(runsAsTokenTable)) {
+			console.log(`▶ ${loadWorkflowFile(file).name}  (${file})`);
+			const { asDesigned, line, ms } = await runUsersTokensTable(file, session);
+			console.log(`${line}  [${(ms / 1000).toFixed(1)}s]\n`);
 			summary.push(line);
 			if (!asDesigned) notAsDesigned++;
 		}

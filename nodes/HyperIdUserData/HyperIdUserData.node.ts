@@ -19,7 +19,11 @@ export class HyperIdUserData implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'hyperIdOAuth2Api', required: true }],
+		credentials: [
+			{ name: 'hyperIdOAuth2Api', required: true, displayOptions: { show: { authentication: ['connectedAccount'] } } },
+			// needed to renew users' tokens (and to say where HyperID lives outside production)
+			{ name: 'hyperIdClientApi', required: false, displayOptions: { show: { authentication: ['userTokens'] } } },
+		],
 		properties,
 	};
 

@@ -81,6 +81,22 @@ describe('HyperID emulator: faults, log, reset, counters, options', () => {
 			expect(emu.requests().at(-1)?.fault).toBe('delay');
 		});
 
+		test('answer-delay fault writes first, then answers late (a client that gave up finds the write made)', async () => {
+			emu.setFaults([{ path: '/user-data/by-email/set', answerDelayMs: 1000 }]);
+			const controller = new AbortController();
+			const pending = fetch(`${emu.url}/user-data/by-email/set`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ value_key: 'late', value_data: 'v' }),
+				signal: controller.signal,
+			});
+			for (let i = 0; i < 100 && !emu.store().data['demo-user']?.email?.late; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+			expect(Object.keys(emu.store().data['demo-user'].email)).toEqual(['late']);
+			controller.abort();
+			await expect(pending).rejects.toThrow();
+			expect(() => emu.setFaults([{ answerDelayMs: -1 }])).toThrow(/answerDelayMs/);
+		});
+
 		test('reset fault drops the connection without an answer and does not write', async () => {
 			emu.setFaults([{ path: '/user-data/by-email/set', reset: true }]);
 			await expect(set('a')).rejects.toThrow();

@@ -23,6 +23,9 @@ export function setFaults(st: EmulatorState, rules: FaultRule[], seedValue?: num
 			throw new EmulatorError(400, `${where}.status must be an HTTP status`);
 		}
 		if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || r.delayMs < 0)) throw new EmulatorError(400, `${where}.delayMs must be >= 0`);
+		if (r.answerDelayMs !== undefined && (typeof r.answerDelayMs !== 'number' || r.answerDelayMs < 0)) {
+			throw new EmulatorError(400, `${where}.answerDelayMs must be >= 0`);
+		}
 		if (r.reset !== undefined && typeof r.reset !== 'boolean') throw new EmulatorError(400, `${where}.reset must be a boolean`);
 		if (r.retryAfter !== undefined && (typeof r.retryAfter !== 'string' || r.status === undefined)) {
 			throw new EmulatorError(400, `${where}.retryAfter must be a string, given with status`);
@@ -30,8 +33,8 @@ export function setFaults(st: EmulatorState, rules: FaultRule[], seedValue?: num
 		if (r.probability !== undefined && (typeof r.probability !== 'number' || r.probability < 0 || r.probability > 1)) {
 			throw new EmulatorError(400, `${where}.probability must be within 0..1`);
 		}
-		if (r.result === undefined && r.status === undefined && r.delayMs === undefined && r.reset !== true) {
-			throw new EmulatorError(400, `${where} needs result, status, delayMs or reset`);
+		if (r.result === undefined && r.status === undefined && r.delayMs === undefined && r.answerDelayMs === undefined && r.reset !== true) {
+			throw new EmulatorError(400, `${where} needs result, status, delayMs, answerDelayMs or reset`);
 		}
 		return { ...r, times, remaining: times };
 	});

@@ -16,6 +16,8 @@ export interface Ctx {
 	started: number;
 	logBody?: unknown;
 	fault?: RequestLogEntry['fault'];
+	/** Set by a fault rule: the request is carried out now, its answer sent this much later. */
+	answerDelayMs?: number;
 }
 
 /** An endpoint: answers the request (the body is in ctx.raw). */
@@ -46,6 +48,12 @@ export function finish(
 	extra: Record<string, string> = {},
 	result?: number,
 ): void {
+	if (ctx.answerDelayMs) {
+		const delay = ctx.answerDelayMs;
+		ctx.answerDelayMs = undefined;
+		void sleep(st, delay).then(() => finish(st, ctx, res, status, body, contentType, extra, result));
+		return;
+	}
 	if (!res.destroyed) {
 		res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...extra });
 		res.end(body);

@@ -217,6 +217,8 @@ export interface FaultRule {
 	retryAfter?: string;
 	/** Wait this long first; alone, the request is then handled normally. */
 	delayMs?: number;
+	/** Carry the request out, then wait this long before answering: a client that gave up meanwhile finds the change made. */
+	answerDelayMs?: number;
 	/** Drop the connection without answering. */
 	reset?: boolean;
 	/** 0..1: share of matching requests it applies to (seedable PRNG). [1] */

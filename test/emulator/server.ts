@@ -84,6 +84,7 @@ async function handleApi(st: EmulatorState, req: http.IncomingMessage, res: http
 			return;
 		}
 		ctx.fault = 'delay';
+		if (fault.answerDelayMs) ctx.answerDelayMs = fault.answerDelayMs;
 	}
 	handler(st, ctx, res);
 }

@@ -241,8 +241,10 @@ export interface RunNodeOptions {
 	nodeName?: string;
 	/** Default 'manual'. */
 	mode?: WorkflowExecuteMode;
-	/** Extra/overriding INode fields (e.g. alwaysOutputData, retryOnFail, executeOnce). */
+	/** Extra/overriding INode fields (e.g. alwaysOutputData, retryOnFail, executeOnce, onError). */
 	nodeOverrides?: Partial<INode>;
+	/** Called once the execution started, with what the editor's Stop button does (n8n cancels the execution). */
+	onStarted?: (cancel: () => void) => void;
 }
 
 export interface RunNodeResult {
@@ -367,7 +369,9 @@ export async function runNode(opts: RunNodeOptions): Promise<RunNodeResult> {
 		let engineError: unknown;
 		try {
 			const workflowExecute = new WorkflowExecute(additionalData, mode);
-			run = await workflowExecute.run({ workflow, startNode });
+			const running = workflowExecute.run({ workflow, startNode });
+			opts.onStarted?.(() => running.cancel());
+			run = await running;
 		} catch (e) {
 			engineError = e; // e.g. WorkflowHasIssuesError (missing required parameters)
 		}

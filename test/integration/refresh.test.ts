@@ -4,6 +4,7 @@
  */
 import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
 import {
+	TOKEN_PATH,
 	apiRequests,
 	credentialFor,
 	DEMO,
@@ -161,3 +162,132 @@ test('concurrency 4 with an expiry every 5 served requests: one refresh per expi
 function bodiesOf(r: Awaited<ReturnType<typeof run>>) {
 	return apiRequests(r).map((entry) => entry.body);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 16: a token stored by another process mid-run; the result code before the HTTP status;
+// what each refused or failed refresh tells the user.
+// ---------------------------------------------------------------------------------------------
+
+/** The token endpoint, asked directly (as another n8n process refreshing the same credential would). */
+async function refreshElsewhere(refreshToken: string): Promise<{ access_token: string; refresh_token: string }> {
+	const response = await fetch(`${emulator.url}${TOKEN_PATH}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: DEMO.clientId, client_secret: DEMO.clientSecret }).toString(),
+	});
+	expect(response.status).toBe(200);
+	return (await response.json()) as { access_token: string; refresh_token: string };
+}
+
+test('a newer token stored by another process mid-run is followed: when it expires too, one refresh, every item written', async () => {
+	// every token dies after 4 served requests; "another process" refreshes after the 2nd request of the run
+	emulator.setOptions({ expireTokensEveryRequests: 4 });
+	const credentials = credentialFor(emulator);
+	const servedAtStart = emulator.stats().userDataServed;
+	let refreshedElsewhere = false;
+	const read = credentials.getDecrypted.bind(credentials);
+	credentials.getDecrypted = async (...args: Parameters<typeof read>) => {
+		if (!refreshedElsewhere && emulator.stats().userDataServed - servedAtStart === 2) {
+			refreshedElsewhere = true;
+			const token = await refreshElsewhere(String(credentials.oauthTokenData!.refresh_token));
+			credentials.patchData({ oauthTokenData: { access_token: token.access_token, refresh_token: token.refresh_token, token_type: 'Bearer' } });
+		}
+		return await read(...args);
+	};
+	const r = await run(emulator, credentials, setByEmail({ concurrency: 1 }), items(10));
+	expect(refreshedElsewhere).toBe(true);
+	expect(r.error).toBeUndefined();
+	expect(r.json).toEqual(items(10).map(({ key }) => ({ key, success: true, result: 0 })));
+	expectAllStored(10);
+	// the other process's token served requests 3-6 and was refused at the 7th: the node refreshed once
+	expect(tokenRequests(r)).toHaveLength(2);
+	expect(credentials.saves).toBe(1);
+	expect(apiRequests(r).map((entry) => entry.result)).toEqual([0, 0, 0, 0, 0, 0, -2, 0, 0, 0, 0]);
+});
+
+test('HTTP 401 with a result code: the code decides (-3, access denied), no refresh is spent', async () => {
+	emulator.setFaults([{ path: '/user-data/by-email/set', status: 401, result: -3 }]);
+	const credentials = credentialFor(emulator);
+	const r = await run(emulator, credentials, setByEmail(), [{ key: 'a', value: '1' }]);
+	const error = errorOf(r);
+	expect(error.message).toMatch(/denied access/);
+	expect(error.context.resultCode).toBe(-3);
+	expect(textOf(error)).not.toMatch(/reconnect it \(click/i);
+	expect(tokenRequests(r)).toHaveLength(0);
+	expect(apiRequests(r)).toHaveLength(1);
+	expect(credentials.saves).toBe(0);
+});
+
+describe('a refresh that fails says what to fix; only invalid_grant means "reconnect"', () => {
+	/** A credential whose access token has expired (the first request refreshes), with `overrides`. */
+	const expiring = (overrides: Record<string, unknown> = {}) => {
+		const grant = emulator.createToken({ expiresIn: 0 });
+		return new CredentialStore(
+			hyperIdCustomCredentials(emulator.url, {
+				clientId: DEMO.clientId,
+				clientSecret: DEMO.clientSecret,
+				oauthTokenData: { access_token: grant.access_token, refresh_token: grant.refresh_token, token_type: 'Bearer' },
+				...overrides,
+			}),
+		);
+	};
+	const runOne = async (credentials: CredentialStore) => await run(emulator, credentials, setByEmail({ retries: 1, timeout: 5000 }), items(2));
+
+	test('invalid_grant (refresh token already used): reconnect', async () => {
+		const credentials = expiring();
+		await refreshElsewhere(String(credentials.oauthTokenData!.refresh_token));
+		const error = errorOf(await runOne(credentials));
+		expect(textOf(error)).toMatch(/sign-in has expired/);
+		expect(textOf(error)).toMatch(/Reconnect/);
+	});
+
+	test('invalid_client (wrong client secret): names Client ID and Client Secret, not "reconnect"', async () => {
+		const credentials = expiring({ clientSecret: 'not-the-secret' });
+		const r = await runOne(credentials);
+		const error = errorOf(r);
+		expect(error.message).toBe('HyperID refused the credential\'s client ID or client secret');
+		expect(error.description).toMatch(/Client ID and Client Secret/);
+		expect(textOf(error)).not.toMatch(/reconnect/i);
+		expect(error.httpCode).toBe('invalid_client');
+		// not retried: one token request, nothing written
+		expect(tokenRequests(r)).toHaveLength(1);
+		expect(stored(emulator, 'email')).toEqual({});
+	});
+
+	test('a Login URL with a wrong path (the token URL answers 404): names the Login URL', async () => {
+		const credentials = expiring({ loginUrl: `${emulator.url}/wrong`, apiUrl: emulator.url });
+		const r = await runOne(credentials);
+		const error = errorOf(r);
+		expect(textOf(error)).toMatch(/Login URL/);
+		expect(textOf(error)).not.toMatch(/reconnect/i);
+		expect(r.requests.filter((entry) => entry.path.endsWith('/token'))).toHaveLength(1);
+	});
+
+	test('a Login URL whose host does not resolve (DNS): names the network and the Login URL', async () => {
+		const credentials = expiring({ loginUrl: 'https://hyperid-login.invalid', apiUrl: emulator.url });
+		const error = errorOf(await runOne(credentials));
+		expect(error.message).toMatch(/Could not connect to HyperID's token endpoint.*\((ENOTFOUND|EAI_AGAIN)\)|Could not reach HyperID to renew the sign-in \(EAI_AGAIN\)/);
+		expect(textOf(error)).toMatch(/Login URL/);
+		expect(textOf(error)).not.toMatch(/reconnect/i);
+	});
+
+	test('a Login URL that does not speak TLS: names the secure connection and the Login URL', async () => {
+		const credentials = expiring({ loginUrl: emulator.url.replace('http://', 'https://'), apiUrl: emulator.url });
+		const error = errorOf(await runOne(credentials));
+		expect(error.message).toMatch(/Could not connect to HyperID's token endpoint/);
+		expect(error.description).toMatch(/TLS/);
+		expect(textOf(error)).not.toMatch(/reconnect/i);
+	});
+
+	test('n8n fails to save the renewed token: says so', async () => {
+		const credentials = expiring();
+		credentials.updateCredentialsOauthTokenData = async () => {
+			throw new Error('SQLITE_BUSY: database is locked');
+		};
+		const r = await runOne(credentials);
+		const error = errorOf(r);
+		expect(error.message).toBe('HyperID renewed the sign-in, but n8n could not save the new token: SQLITE_BUSY: database is locked');
+		expect(textOf(error)).toMatch(/database/);
+		expect(tokenRequests(r)).toHaveLength(1);
+	});
+});

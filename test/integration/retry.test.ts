@@ -5,6 +5,7 @@
 import type { FaultRule } from '../emulator/server';
 import {
 	apiRequests,
+	callApi,
 	credentialFor,
 	errorOf,
 	N8N_GENERIC_MESSAGES,
@@ -174,5 +175,59 @@ describe('an answer that is not HyperID', () => {
 		} finally {
 			server.close();
 		}
+	});
+});
+
+describe('a delete resent after a timeout, whose first attempt did delete', () => {
+	const ANSWER_LATE_MS = 1200;
+	const seedKeys = async (path: string, keys: string[]) => {
+		const credentials = credentialFor(emulator);
+		for (const key of keys) expect((await callApi(emulator, credentials, path, { value_key: key, value_data: 'v', access_scope: 1 })).result).toBe(0);
+		return credentials;
+	};
+	afterEach(async () => {
+		// the late answer to the attempt given up on: let it land before the next test
+		await sleep(ANSWER_LATE_MS + 50);
+	});
+
+	test('Delete All: the keys the first attempt deleted count as deleted by this run, none under notDeletedKeys', async () => {
+		const credentials = await seedKeys('/user-data/by-user-id/set', ['a', 'b', 'c']);
+		// the first delete is carried out, then answered after the node's Timeout
+		emulator.setFaults([{ path: '/user-data/by-user-id/delete', answerDelayMs: ANSWER_LATE_MS, times: 1 }]);
+		const r = await run(emulator, credentials, {
+			resource: 'userDataByUserId',
+			operation: 'deleteAll',
+			options: { timeout: TIMEOUT_MS, retries: 2, retryDelay: 1 },
+		});
+		expect(r.error).toBeUndefined();
+		const deletes = apiRequests(r, '/user-data/by-user-id/delete');
+		// the resend found nothing left to delete
+		expect(deletes.map((entry) => entry.result)).toContain(1);
+		expect(r.json).toEqual([{ deleted: 3, keys: ['a', 'b', 'c'] }]);
+		expect(stored(emulator, 'user-id')).toEqual({});
+	});
+
+	test('Delete (by email, no per-key answer): deleted is true although the resend answered "not found"', async () => {
+		const credentials = await seedKeys('/user-data/by-email/set', ['gone']);
+		emulator.setFaults([{ path: '/user-data/by-email/delete', answerDelayMs: ANSWER_LATE_MS, times: 1 }]);
+		const r = await run(emulator, credentials, {
+			resource: 'userDataByEmail',
+			operation: 'delete',
+			keys: 'gone',
+			options: { timeout: TIMEOUT_MS, retries: 2, retryDelay: 1 },
+		});
+		expect(r.error).toBeUndefined();
+		expect(r.json).toEqual([{ deleted: true, keys: ['gone'], result: 1 }]);
+		expect(stored(emulator, 'email')).toEqual({});
+	});
+
+	test('a delete answered in time that finds nothing still says not deleted', async () => {
+		const r = await run(emulator, credentialFor(emulator), {
+			resource: 'userDataByUserId',
+			operation: 'delete',
+			keys: 'never-stored',
+			options: { timeout: TIMEOUT_MS, retries: 2, retryDelay: 1 },
+		});
+		expect(r.json).toEqual([{ deleted: false, keys: ['never-stored'], result: 1, keyResults: [{ key: 'never-stored', deleted: false }] }]);
 	});
 });

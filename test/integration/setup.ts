@@ -6,7 +6,7 @@ import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.nod
 import { DEMO, startEmulator } from '../emulator/server';
 import type { Emulator, CreateTokenOptions, RequestLogEntry } from '../emulator/server';
 import { CredentialStore, hyperIdCustomCredentials, jsonOf, runNode } from '../harness/harness';
-import type { RunNodeResult } from '../harness/harness';
+import type { RunNodeOptions, RunNodeResult } from '../harness/harness';
 
 export { DEMO };
 export type { Emulator, RunNodeResult };
@@ -40,9 +40,10 @@ export async function run(
 	parameters: INodeParameters,
 	inputItems: IDataObject[] = [{}],
 	continueOnFail = false,
+	more: Pick<RunNodeOptions, 'nodeOverrides' | 'onStarted' | 'typeVersion'> = {},
 ): Promise<Run> {
 	emulator.clearRequests();
-	const result = await runNode({ nodeType: node, parameters, inputItems, credentials, continueOnFail });
+	const result = await runNode({ nodeType: node, parameters, inputItems, credentials, continueOnFail, ...more });
 	return { ...result, json: result.outputs ? jsonOf(result) : [], requests: emulator.requests() };
 }
 
@@ -222,6 +223,6 @@ export async function callApi(emulator: Emulator, credentials: CredentialStore, 
 }
 
 /** The stored values of one target of the demo user: { key: {value_data, access_scope, client_id} }. */
-export function stored(emulator: Emulator, target: string, userId = DEMO.userId) {
+export function stored(emulator: Emulator, target: string, userId: string = DEMO.userId) {
 	return emulator.store().data[userId]?.[target] ?? {};
 }

@@ -93,13 +93,16 @@ test('continueOnFail: every item fails with the reconnect message; the rest send
 	totals.failuresReported += ITEMS;
 });
 
-test('the token endpoint refuses with HTTP 400 (fault rule): dead credential, no loop', async () => {
+test('the token URL answers HTTP 400 without an OAuth2 error (fault rule): no loop; not "reconnect" but the Login URL', async () => {
 	const credentials = campaign.credential({ expiresIn: 0 });
 	emulator.setFaults([{ path: TOKEN_PATH, status: 400, times: -1 }]);
 	const { result, counts } = await counted('c3-400', credentials, { concurrency: 8 }, ITEMS, true);
 	emulator.clearFaults();
 	expect(result.json).toHaveLength(ITEMS);
-	for (const json of result.json) expectReconnect({ message: String(json.error), description: json.description });
+	for (const json of result.json) {
+		expect(`${json.error}\n${json.description}`).toMatch(/Login URL/);
+		expect(`${json.error}\n${json.description}`).not.toMatch(/reconnect/i);
+	}
 	expect(counts.token).toBe(1);
 	expect(counts.userData).toBeLessThanOrEqual(8);
 	totals.failuresReported += ITEMS;

@@ -11,6 +11,8 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { reportedErrors, strayLogs } from '../harness/harness';
 import type { CredentialStore } from '../harness/harness';
+import type { Run } from '../integration/setup';
+import { clientCredential, newUsers, revokeConsent, runForUsers, userTokens } from '../integration/userTokensSetup';
 import { Campaign, CLIENT_B, DEMO, newEmulator, report, textOf, TOKEN_PATH, walletParam } from './helpers';
 import type { Emulator } from './helpers';
 
@@ -114,6 +116,80 @@ test('bad input errors', async () => {
 	await each('bad key', credentials, { ...OPERATIONS[2], key: '' });
 	await each('bad wallet', credentials, { ...OPERATIONS[12], walletAddress: walletParam('0x12') });
 	await each('bad idp', credentials, { ...OPERATIONS[9], identityProvider: 'nope' });
+});
+
+/** Each User's Tokens: where the renewed pair may be (output items; a thrown error's context), and nowhere else. */
+const OWN_FIELD = 'hyperidTokens';
+
+/** `value` without the renewed pairs (remembered as secrets: they must not be anywhere else). */
+function withoutOwnField(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(withoutOwnField);
+	if (value instanceof Error || (value !== null && typeof value === 'object')) {
+		const copy: IDataObject = {};
+		for (const [key, inner] of Object.entries(value as IDataObject)) {
+			if (key === OWN_FIELD || key === 'renewedTokens') campaign.addSecret(...JSON.stringify(inner).match(/[A-Za-z0-9\-_.~+/]{20,}=*/g) ?? []);
+			else copy[key] = withoutOwnField(inner) as IDataObject;
+		}
+		if (value instanceof Error) {
+			copy.message = value.message;
+			copy.description = (value as Error & { description?: unknown }).description as string;
+		}
+		return copy;
+	}
+	return value;
+}
+
+async function forUsers(label: string, client: CredentialStore | undefined, parameters: INodeParameters, items: IDataObject[]) {
+	scenarios++;
+	for (const item of items) campaign.addSecret(item.accessToken as string, item.refreshToken as string);
+	for (const onError of ['stopWorkflow', 'continueRegularOutput', 'continueErrorOutput'] as const) {
+		const result: Run = await runForUsers(emulator, client, userTokens({ ...parameters, options: { retries: 1, timeout: 300 } }), items, {
+			nodeOverrides: { onError },
+		});
+		campaign.runs++;
+		const runData = { ...(result.run?.data.resultData.runData ?? {}) };
+		// the input items are the workflow's own (its token table): only what the node made is scanned
+		delete runData.Start;
+		campaign.scan(`users: ${label} ${onError}`, {
+			...result,
+			outputs: withoutOwnField(result.outputs),
+			error: withoutOwnField(result.error),
+			taskData: { error: withoutOwnField(result.taskData?.error) },
+			run: { data: { resultData: withoutOwnField({ ...result.run?.data.resultData, runData }) } },
+		} as unknown as Run);
+	}
+}
+
+test("Each User's Tokens: every operation, refreshes, ended sign-ins, a refused client, a failing token endpoint, bad tokens", async () => {
+	const client = clientCredential(emulator);
+	campaign.addSecret(DEMO.clientSecret, 'wrong-client-secret-456');
+	const fresh = () => newUsers(emulator, 2);
+	for (const parameters of OPERATIONS) await forUsers(`${parameters.resource} ${parameters.operation}`, client, parameters, fresh());
+	const expired = () => {
+		const users = fresh();
+		emulator.advanceClock(3700);
+		return users;
+	};
+	await forUsers('expired, refreshed', client, OPERATIONS[2], expired());
+	const revoked = fresh();
+	await revokeConsent(emulator, revoked[0].refreshToken);
+	emulator.advanceClock(3700);
+	await forUsers('sign-in ended', client, OPERATIONS[2], revoked);
+	await forUsers('no refresh token', client, OPERATIONS[2], expired().map(({ refreshToken: _drop, ...rest }) => rest));
+	await forUsers('refused client', clientCredential(emulator, DEMO.clientId, 'wrong-client-secret-456'), OPERATIONS[2], expired());
+	for (const rule of [{ path: TOKEN_PATH, status: 503 }, { path: TOKEN_PATH, reset: true }, { path: TOKEN_PATH, delayMs: 500 }]) {
+		emulator.setFaults([{ times: -1, ...rule }]);
+		await forUsers(`token endpoint ${JSON.stringify(rule)}`, client, OPERATIONS[2], expired());
+	}
+	emulator.clearFaults();
+	const [user] = fresh();
+	await forUsers('bad tokens', undefined, OPERATIONS[2], [
+		{ accessToken: `Bearer ${user.accessToken}` },
+		{ accessToken: `${user.accessToken} x` },
+		{ accessToken: user.accessToken, refreshToken: user.refreshToken },
+	]);
+	emulator.addClient({ clientId: 'third-app', clientSecret: 'third-app-secret' });
+	await forUsers('another client', client, OPERATIONS[2], newUsers(emulator, 1, 'third-app'));
 });
 
 test('the scan itself finds a planted token (output, error description, log line)', () => {

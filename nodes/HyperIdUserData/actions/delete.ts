@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { answersResendAfterUncertainAttempt } from '../transport/request';
 import { endpointFor } from './families';
 import { readKeys, readTarget } from './parameters';
 import type { Prepare } from './types';
@@ -17,11 +18,13 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 		run: async (session) => {
 			const response = await session.call(endpoint, body, { keys, ...target.subject }, itemIndex);
 			if (!settings.simplify) return [response];
-			const output: IDataObject = { deleted: response.result === 0, keys, result: response.result };
+			// resent after an attempt that got no answer: what is not found now, that attempt deleted
+			const earlierAttemptDeleted = answersResendAfterUncertainAttempt(response);
+			const output: IDataObject = { deleted: response.result === 0 || earlierAttemptDeleted, keys, result: response.result };
 			if (Array.isArray(response.keys_delete_results)) {
 				output.keyResults = (response.keys_delete_results as IDataObject[]).map((entry) => ({
 					key: entry.value_key,
-					deleted: entry.is_deleted === true,
+					deleted: entry.is_deleted === true || earlierAttemptDeleted,
 				}));
 			}
 			return [output];

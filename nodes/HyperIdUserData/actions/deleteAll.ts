@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { toNodeError } from '../transport/request';
+import { answersResendAfterUncertainAttempt, toNodeError } from '../transport/request';
 import { meaningOf } from '../transport/resultCodes';
 import { endpointFor } from './families';
 import { itemFailure, quoted } from './itemFailure';
@@ -59,7 +59,10 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 					throw itemFailure(ctx, error as Error, itemIndex, message, { deletedKeys: deleted, notDeletedKeys });
 				}
 				responses.push(response);
-				if (family.deleteReportsPerKey && Array.isArray(response.keys_delete_results)) {
+				if (answersResendAfterUncertainAttempt(response)) {
+					// resent after an attempt that got no answer: listed keys now gone were deleted by that attempt
+					deleted.push(...chunk);
+				} else if (family.deleteReportsPerKey && Array.isArray(response.keys_delete_results)) {
 					for (const entry of response.keys_delete_results as IDataObject[]) {
 						if (entry.is_deleted === true && typeof entry.value_key === 'string') deleted.push(entry.value_key);
 					}

@@ -1,5 +1,6 @@
 import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
+import { description as authenticationDescription, refreshedTokensFieldOption } from './authentication';
 import { WALLET_RESOURCE } from './families';
 import { description as getDescription } from './get';
 import { description as listSharedKeysDescription } from './listSharedKeys';
@@ -223,6 +224,7 @@ const options: INodeProperties = {
 			description: 'How many keys to ask HyperID for per page',
 			displayOptions: { show: { '/operation': ['listSharedKeys'] } },
 		},
+		refreshedTokensFieldOption,
 		{
 			displayName: 'Retries',
 			name: 'retries',
@@ -300,6 +302,7 @@ const options: INodeProperties = {
 };
 
 export const properties: INodeProperties[] = [
+	...authenticationDescription,
 	resource,
 	plainOperation,
 	...familyOperationsByUse,

@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { readConnection } from '../transport/connection';
 import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
+import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, isDeferred, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
 import { prepare as prepareDelete } from './delete';
 import { prepare as prepareDeleteAll } from './deleteAll';
 import type { Operation } from './families';
@@ -129,12 +130,14 @@ function batchTasks(
 	const groups = new Map<string, ItemWork[][]>();
 	for (const work of works) {
 		const read = work.read!;
-		const chunks = groups.get(read.group) ?? [];
+		// a combined read acts for one user: only items with the same tokens join it
+		const group = session.userTokens ? `${session.userTokens.batchKey(work.itemIndex)} ${read.group}` : read.group;
+		const chunks = groups.get(group) ?? [];
 		const last = chunks[chunks.length - 1];
 		const lastKeys = last ? last.reduce((sum, entry) => sum + entry.read!.keys.length, 0) : Infinity;
 		if (last && lastKeys + read.keys.length <= KEYS_PER_REQUEST) last.push(work);
 		else chunks.push([work]);
-		groups.set(read.group, chunks);
+		groups.set(group, chunks);
 	}
 	const tasks: Task[] = [];
 	for (const chunks of groups.values()) {
@@ -259,7 +262,7 @@ function splitTasks(
 					outcomes[position] = await part.run(session);
 				} catch (error) {
 					outcomes[position] = error as Error;
-					stopsOnFailure.stop();
+					if (!isDeferred(error)) stopsOnFailure.stop();
 				}
 			}
 			settled++;
@@ -291,7 +294,12 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+/**
+ * A failed item under Continue on Fail: what failed, its code and what the item did, in json. With
+ * "Continue (using error output)" it also carries the error itself, which is what sends it to the
+ * error output (n8n-core's handleNodeErrorOutput); "Continue (regular output)" keeps the json alone.
+ */
+function errorItem(error: Error, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
 	const context = (error as NodeApiError).context ?? {};
 	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
 	const json: IDataObject = { error: error.message };
@@ -300,29 +308,60 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	if (description) json.description = description;
 	// what the failed item did do (e.g. which of its keys were stored)
 	if (context.errorDetails && typeof context.errorDetails === 'object') Object.assign(json, context.errorDetails);
-	return { json, pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	if (toErrorOutput) item.error = error as NodeApiError | NodeOperationError;
+	return item;
+}
+
+/** Stored values are a user's: in User's Tokens mode, writes are ordered per user. */
+function ownedBy(work: ItemWork | SplitWork, subject: string): void {
+	const own = (ids: string[]) => ids.map((id) => `${subject} ${id}`);
+	if ('parts' in work) for (const part of work.parts) part.writes = own(part.writes);
+	else if (work.writes) work.writes = own(work.writes);
+}
+
+async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promise<HyperIdSession> {
+	const transport = {
+		retries: numberOption(ctx, options, 'retries', 'Retries', 3, 0, 10),
+		retryDelayMs: numberOption(ctx, options, 'retryDelay', 'Retry Delay (Ms)', 500, 0, Number.MAX_SAFE_INTEGER),
+		timeoutMs: numberOption(ctx, options, 'timeout', 'Timeout (Ms)', 30_000, 1, Number.MAX_SAFE_INTEGER),
+	};
+	if (authenticationOf(ctx) !== AUTHENTICATION.userTokens) return new HyperIdSession(ctx, await readConnection(ctx), transport);
+	const client = await readClient(ctx);
+	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD);
+	let session: HyperIdSession | undefined;
+	const userTokens = new UserTokens(ctx, client, field, {
+		retries: transport.retries,
+		timeoutMs: transport.timeoutMs,
+		backoff: (attempt) => Math.min(30_000, transport.retryDelayMs * 2 ** (attempt - 1)),
+		cancelled: () => ctx.getExecutionCancelSignal?.()?.aborted === true,
+		onRefreshAttempt: () => session && session.stats.refreshes++,
+	}, !ctx.continueOnFail());
+	session = new HyperIdSession(ctx, userTokensConnection(ctx, client), transport, userTokens);
+	return session;
 }
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const { settings, options } = readSettings(this, items);
-	const session = new HyperIdSession(this, await readConnection(this), {
-		retries: numberOption(this, options, 'retries', 'Retries', 3, 0, 10),
-		retryDelayMs: numberOption(this, options, 'retryDelay', 'Retry Delay (Ms)', 500, 0, Number.MAX_SAFE_INTEGER),
-		timeoutMs: numberOption(this, options, 'timeout', 'Timeout (Ms)', 30_000, 1, Number.MAX_SAFE_INTEGER),
-	});
+	const session = await openSession(this, options);
+	const userTokens = session.userTokens;
 	if (settings.family?.target === 'identityProvider') {
 		settings.knownProviders = await session.identityProviders();
 	}
 	const prepare = settings.family ? PREPARE[settings.operation as Operation] : prepareWallets;
 	const continueOnFail = this.continueOnFail();
+	const toErrorOutput = continueOnFail && this.getNode().onError === 'continueErrorOutput';
 
 	// Every item is checked before anything is sent: a bad item fails the run with nothing written.
 	const outcomes: Outcome[] = new Array(items.length);
 	const works: Array<ItemWork | SplitWork> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			works.push(prepare(this, itemIndex, settings));
+			userTokens?.check(itemIndex);
+			const work = prepare(this, itemIndex, settings);
+			if (userTokens) ownedBy(work, userTokens.subjectOf(itemIndex));
+			works.push(work);
 		} catch (error) {
 			const failure = toNodeError(this, error, itemIndex);
 			if (!continueOnFail) throw failure;
@@ -331,27 +370,45 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	// Without "Continue on Fail" the first failure stops new requests; those in flight finish.
+	// A cancelled execution starts nothing new either (what is in flight is aborted by n8n).
 	let failed = false;
-	const lastWrite = new Map<string, Promise<void>>();
+	const stopped = () => failed || session.cancelled();
+	// items refused for their token while a run that stops at failures holds refreshes back (userTokens.ts)
+	const deferred = new Set<number>();
 	const record = (itemIndex: number, outcome: Outcome) => {
+		if (isDeferred(outcome)) {
+			deferred.add(itemIndex);
+			return;
+		}
 		outcomes[itemIndex] = outcome;
 		if (outcome instanceof Error && !continueOnFail) failed = true;
 	};
-	const batched = settings.batchReads ? works.filter((work): work is ItemWork => 'read' in work && work.read !== undefined) : [];
-	const inBatch = new Set<ItemWork | SplitWork>(batched);
-	const stopsOnFailure = {
-		stopping: false,
-		stop: () => {
-			if (!continueOnFail) stopsOnFailure.stopping = failed = true;
-		},
+	const runPass = async (pass: Array<ItemWork | SplitWork>) => {
+		const lastWrite = new Map<string, Promise<void>>();
+		const batched = settings.batchReads ? pass.filter((work): work is ItemWork => 'read' in work && work.read !== undefined) : [];
+		const inBatch = new Set<ItemWork | SplitWork>(batched);
+		const stopsOnFailure = {
+			stopping: false,
+			stop: () => {
+				if (!continueOnFail) stopsOnFailure.stopping = failed = true;
+			},
+		};
+		// in input order, which the write ordering relies on
+		const tasks: Task[] = pass.flatMap((work) => {
+			if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, stopped);
+			return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, stopped)];
+		});
+		tasks.push(...batchTasks(this, session, settings, batched, record));
+		await runBounded(tasks, settings.concurrency, stopped);
 	};
-	// in input order, which the write ordering relies on
-	const tasks: Task[] = works.flatMap((work) => {
-		if ('parts' in work) return splitTasks(work, session, record, lastWrite, stopsOnFailure, () => failed);
-		return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, () => failed)];
-	});
-	tasks.push(...batchTasks(this, session, settings, batched, record));
-	await runBounded(tasks, settings.concurrency, () => failed);
+	await runPass(works);
+	if (userTokens && deferred.size && !stopped()) {
+		const again = works.filter((work) => deferred.has(work.itemIndex));
+		deferred.clear();
+		await userTokens.renewDeferred();
+		for (const { itemIndex, error } of userTokens.failuresOfDeferred()) record(itemIndex, error);
+		if (!stopped()) await runPass(again);
+	}
 	addHints(this, settings.hints);
 
 	// Merge Into Input Item gives the input item back: its binary data too
@@ -360,12 +417,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const outcome = outcomes[itemIndex];
 		if (outcome instanceof Error) {
-			if (!continueOnFail) throw outcome;
-			output.push(errorItem(outcome, itemIndex));
+			if (!continueOnFail) throw userTokens ? userTokens.withRefreshedTokens(outcome) : outcome;
+			output.push(errorItem(outcome, itemIndex, toErrorOutput));
 		} else if (outcome) {
 			const binary = mergesIntoInput ? items[itemIndex].binary : undefined;
 			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });
 		}
 	}
-	return [output];
+	return [userTokens ? userTokens.addRefreshedTokens(output, items.length) : output];
 }

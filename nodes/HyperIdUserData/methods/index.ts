@@ -8,11 +8,15 @@ import { WALLETS_ENDPOINT } from '../actions/families';
 import { walletsOf } from '../actions/wallet';
 import { fetchDiscovery, identityProvidersOf, readConnection } from '../transport/connection';
 import { HyperIdSession } from '../transport/request';
+import { AUTHENTICATION, readClient, userTokensConnection } from '../transport/userTokens';
+
+const actsForEachUser = (ctx: ILoadOptionsFunctions) =>
+	ctx.getCurrentNodeParameter('authentication') === AUTHENTICATION.userTokens;
 
 const LOOKUP_TIMEOUT_MS = 15_000;
 
 export async function getIdentityProviders(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const connection = await readConnection(this);
+	const connection = actsForEachUser(this) ? userTokensConnection(this, await readClient(this)) : await readConnection(this);
 	const providers = identityProvidersOf(await fetchDiscovery(this, connection, LOOKUP_TIMEOUT_MS)) ?? [];
 	return providers
 		.map((provider) => ({ name: provider.charAt(0).toUpperCase() + provider.slice(1), value: provider }))
@@ -20,6 +24,8 @@ export async function getIdentityProviders(this: ILoadOptionsFunctions): Promise
 }
 
 export async function searchWallets(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	// each item has its own user: there is no one user whose wallets the editor could list
+	if (actsForEachUser(this)) return { results: [] };
 	const session = new HyperIdSession(this, await readConnection(this), {
 		retries: 1,
 		retryDelayMs: 500,

@@ -9,17 +9,24 @@
  *   per credential; n8n 2.30+ also does this in core, and the two single flights simply nest;
  * - before refreshing, the stored token is re-read: if another execution or process has already
  *   stored a newer one, the request is resent with it and no refresh token is spent;
- * - after a refused refresh, the stored token is re-read REREAD_DELAYS_MS.length times over at
+ * - each token request is waited for at most the node's Timeout, and a token endpoint that does
+ *   not answer or is down is tried at most Retries + 1 times (n8n's own OAuth2 client would wait
+ *   300 s); a token request given up on goes on in the background, and n8n saves its token if it
+ *   succeeds late (a later attempt of the same refresh also takes it);
+ * - after an `invalid_grant`, the stored token is re-read REREAD_DELAYS_MS.length times over at
  *   most REREAD_WAIT_MS: a newer token means another process won the race (resend); a token that
- *   stays the same means the credential is dead (the user must reconnect);
- * - at most one token request per process per expired token (plus bounded retries when the token
- *   endpoint is down); callers resend a request at most a fixed number of times.
+ *   stays the same means the sign-in has ended (the user must reconnect);
+ * - an execution that is cancelled stops waiting at once; the shared refresh goes on for the
+ *   other executions waiting for it, and stops only when none is left;
+ * - at most one token request per process per expired token (plus the bounded retries above);
+ *   callers resend a request at most a fixed number of times.
  */
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
-import { NodeApiError, sleep } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import type { HyperIdContext } from './connection';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
+import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from './network';
 
 /** Re-reads after a refused refresh, waiting for another process to store its refreshed token. */
 export const REREAD_DELAYS_MS = [150, 350, 750, 1250];
@@ -27,24 +34,38 @@ export const REREAD_WAIT_MS = REREAD_DELAYS_MS.reduce((sum, delay) => sum + dela
 
 /** How a request whose token was refused may be resent. */
 export interface Recovery {
-	/** 'refreshed': this process refreshed; 'stored': another execution or process had already. */
-	how: 'refreshed' | 'stored';
+	/**
+	 * 'refreshed': this process refreshed; 'stored': another execution or process had already;
+	 * 'cancelled': the waiting execution was cancelled (nothing to resend).
+	 */
+	how: 'refreshed' | 'stored' | 'cancelled';
 	/** The access token to expect on the resend, when known. */
 	token?: string;
 }
 
 export interface RefreshOptions {
 	retries: number;
+	/** Longest wait for one token request. */
+	timeoutMs: number;
 	/** Backoff before the given retry (1-based). */
 	backoff: (attempt: number) => number;
-	cancelled: () => boolean;
+	/** The waiting execution's cancel signal: it stops waiting, the shared refresh goes on for others. */
+	signal?: AbortSignal;
 	/** Counts token requests and their retries. */
 	onRefreshAttempt: () => void;
 	onRetry: () => void;
 }
 
+/** One refresh shared by every request of this process refused with the same token. */
+interface Flight {
+	promise: Promise<Recovery>;
+	waiting: number;
+	/** Ends the refresh's own waits once no execution waits for it any more. */
+	stop: AbortController;
+}
+
 /** Refreshes in flight in this n8n process, per credential and the token they replace. */
-const flights = new Map<string, Promise<Recovery>>();
+const flights = new Map<string, Flight>();
 
 function credentialKey(ctx: HyperIdContext): string {
 	const reference = ctx.getNode().credentials?.[CREDENTIAL_TYPE];
@@ -59,21 +80,15 @@ async function storedToken(ctx: HyperIdContext): Promise<string | undefined> {
 	}
 }
 
-/** The HTTP status of a failed request (axios errors from the token endpoint), if any. */
-function httpStatusOf(error: unknown): number | undefined {
-	const candidate = error as { status?: unknown; response?: { status?: unknown } } | undefined;
-	const status = candidate?.response?.status ?? candidate?.status;
-	return typeof status === 'number' ? status : undefined;
-}
-
-function isRefusal(error: unknown): boolean {
-	const text =
-		JSON.stringify((error as { cause?: { body?: unknown } })?.cause?.body ?? '') + String((error as Error)?.message ?? '');
-	return /invalid_grant|invalid_client|unauthorized_client|EAUTH|status 40[013]/i.test(text);
-}
-
-/** The token endpoint refused the refresh token, and no other execution stored a newer one. */
+/** The token endpoint refused the refresh token (`invalid_grant`), and no other execution stored a newer one. */
 export class DeadCredential extends NodeApiError {}
+
+function refreshError(ctx: HyperIdContext, code: string, message: string, description: string): NodeApiError {
+	const failure = new NodeApiError(ctx.getNode(), { error: code } as JsonObject, { message, description, httpCode: code });
+	// NodeApiError swaps the message for n8n's generic text on Node.js error codes.
+	failure.message = message;
+	return failure;
+}
 
 function deadCredential(ctx: HyperIdContext): DeadCredential {
 	return new DeadCredential(ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
@@ -84,80 +99,222 @@ function deadCredential(ctx: HyperIdContext): DeadCredential {
 	});
 }
 
-function unavailable(ctx: HyperIdContext, code: string | undefined, status: number | undefined): NodeApiError {
-	const reason = code ?? `HTTP ${status}`;
-	const message = 'Could not reach HyperID to renew the sign-in';
-	const failure = new NodeApiError(ctx.getNode(), { error: reason } as JsonObject, {
-		message,
-		description: `The token endpoint did not answer (${reason}). Try again later.`,
-		httpCode: code ?? String(status),
-	});
-	// NodeApiError swaps the message for n8n's generic text on Node.js error codes.
-	failure.message = message;
-	return failure;
+/** What one token request came to: the new access token, or why there is none and whether to try again. */
+type RefreshResult = { token?: string } | { failure: NodeApiError; retry: boolean };
+
+const OAUTH_ERROR_CODES = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
+
+interface TokenEndpointError {
+	message?: unknown;
+	status?: unknown;
+	body?: unknown;
+	code?: unknown;
+	isAxiosError?: unknown;
+	response?: { status?: unknown };
+	failure?: { cause?: unknown };
 }
 
-/** What one token request came to: the new access token, or why there is none. */
-type RefreshResult = { token?: string } | { failure: NodeApiError };
+/** The OAuth2 error code in a token endpoint's answer (RFC 6749 5.2), or whatever `error` it named. */
+function oauthErrorOf(error: TokenEndpointError): string | undefined {
+	const body = typeof error.body === 'string' ? safeJson(error.body) : error.body;
+	const code = (body as IDataObject | undefined)?.error;
+	return typeof code === 'string' ? code : undefined;
+}
 
-/** One token request through n8n (which saves the rotated tokens). */
-async function refreshOnce(
-	ctx: HyperIdContext,
-	networkCode: (error: unknown) => string | undefined,
-): Promise<RefreshResult> {
+function safeJson(text: string): unknown {
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Why a token request failed, in the user's words, and whether trying again may help. */
+function classify(ctx: HyperIdContext, error: unknown): RefreshResult {
+	const failure = (error ?? {}) as TokenEndpointError;
+	const text = String(failure.message ?? '');
+	const oauthError = oauthErrorOf(failure);
+	// n8n 2.41+ turns invalid_grant into its own "needs to be reconnected" error
+	if (oauthError === 'invalid_grant' || failure.failure?.cause === 'credential-invalid' || /needs to be reconnected/i.test(text)) {
+		return { failure: deadCredential(ctx), retry: false };
+	}
+	if (oauthError === 'invalid_client' || oauthError === 'unauthorized_client') {
+		return {
+			retry: false,
+			failure: refreshError(
+				ctx,
+				oauthError,
+				'HyperID refused the credential\'s client ID or client secret',
+				`The token endpoint answered "${oauthError}" when renewing the sign-in. Open the HyperID credential and check Client ID and Client Secret against your application in the HyperID dashboard (the secret may have been changed or rotated).`,
+			),
+		};
+	}
+	const transient = transientCode(error);
+	if (transient) {
+		return {
+			retry: true,
+			failure: refreshError(
+				ctx,
+				transient,
+				`Could not reach HyperID to renew the sign-in (${transient})`,
+				`The token endpoint did not answer (${transient}). Try again later; if it persists, check the Login URL in the HyperID credential and the network between n8n and HyperID.`,
+			),
+		};
+	}
+	const status = Number(failure.response?.status ?? failure.status);
+	if (status === 429 || status >= 500) {
+		return {
+			retry: true,
+			failure: refreshError(ctx, String(status), 'Could not reach HyperID to renew the sign-in', `The token endpoint answered HTTP ${status}. Try again later.`),
+		};
+	}
+	if (oauthError && OAUTH_ERROR_CODES.has(oauthError)) {
+		return {
+			retry: false,
+			failure: refreshError(
+				ctx,
+				oauthError,
+				`HyperID refused to renew the sign-in (${oauthError})`,
+				'The token endpoint refused the refresh request. Check the HyperID credential\'s settings (Client ID, Scope); if they are right, reconnect the credential.',
+			),
+		};
+	}
+	if (Number.isFinite(status) && status > 0) {
+		return {
+			retry: false,
+			failure: refreshError(
+				ctx,
+				String(status),
+				`HyperID's token URL answered HTTP ${status} when renewing the sign-in`,
+				'The token URL did not answer like HyperID\'s token endpoint. Open the HyperID credential and check the Login URL (the environment\'s sign-in server, without a path).',
+			),
+		};
+	}
+	if (oauthError !== undefined) {
+		return {
+			retry: false,
+			failure: refreshError(
+				ctx,
+				oauthError,
+				`HyperID's token URL answered "${oauthError}" when renewing the sign-in`,
+				'The token URL did not answer like HyperID\'s token endpoint (for example a path that does not exist). Open the HyperID credential and check the Login URL (the environment\'s sign-in server, without a path).',
+			),
+		};
+	}
+	const connection = connectionCode(error);
+	if (connection) {
+		return {
+			retry: false,
+			failure: refreshError(
+				ctx,
+				connection,
+				`Could not connect to HyperID's token endpoint to renew the sign-in (${connection})`,
+				/CERT|SSL|TLS|SELF_SIGNED|VERIFY|EPROTO/.test(connection)
+					? 'The secure connection failed (TLS). Check the Login URL in the HyperID credential; a proxy or server with an untrusted certificate can cause this.'
+					: 'The sign-in server could not be found or reached. Check the Login URL in the HyperID credential and the network (DNS, proxy, firewall) between n8n and HyperID.',
+			),
+		};
+	}
+	if (/not connected/i.test(text)) {
+		return {
+			retry: false,
+			failure: refreshError(ctx, 'not_connected', 'The HyperID credential is not connected', 'Open the HyperID credential and click "Connect my account" to sign in.'),
+		};
+	}
+	// Not the token exchange (its failures all carry a status, an OAuth2 body or a network code): n8n's side, after it.
+	return {
+		retry: false,
+		failure: refreshError(
+			ctx,
+			'save_failed',
+			`HyperID renewed the sign-in, but n8n could not save the new token: ${text || 'unknown error'}`,
+			'n8n reported this error while storing the renewed token in its credential store (for example its database was unavailable). Check n8n\'s logs and database, then run the workflow again; if it then says the sign-in has expired, reconnect the HyperID credential.',
+		),
+	};
+}
+
+/** One token request through n8n (which saves the rotated tokens). Never rejects. */
+async function refreshOnce(ctx: HyperIdContext): Promise<RefreshResult> {
 	try {
 		const data = (await (ctx as IExecuteFunctions).helpers.refreshOAuth2Token.call(ctx, CREDENTIAL_TYPE)) as
 			| IDataObject
 			| undefined;
 		return { token: typeof data?.access_token === 'string' ? data.access_token : undefined };
 	} catch (error) {
-		const code = networkCode(error);
-		const status = httpStatusOf(error);
-		const down = status !== undefined && (status === 429 || status >= 500);
-		if (isRefusal(error) || (!code && !down)) return { failure: deadCredential(ctx) };
-		return { failure: unavailable(ctx, code, status) };
+		return classify(ctx, error);
 	}
 }
 
-/** A token endpoint that is down is retried like a request; a refusal is final. */
-async function refreshWithRetries(
-	ctx: HyperIdContext,
-	options: RefreshOptions,
-	networkCode: (error: unknown) => string | undefined,
-): Promise<RefreshResult> {
+/** Resolves when `request` succeeds; never when it fails (a late success still counts). */
+const successOf = async (request: Promise<RefreshResult>) =>
+	await new Promise<RefreshResult>((resolve) => void request.then((result) => !('failure' in result) && resolve(result)));
+
+/** The first of: the promises given, `ms` passing (then `onTimeout()`), or undefined once `signal` aborts. */
+async function firstOf<T>(promises: Array<Promise<T>>, ms: number, onTimeout: () => T, signal: AbortSignal): Promise<T | undefined> {
+	const stopTimer = new AbortController();
+	const timeout = sleepUnlessCancelled(ms, stopTimer.signal).then(async (elapsed) => (elapsed ? onTimeout() : await new Promise<T>(() => undefined)));
+	try {
+		return (await unlessCancelled(Promise.race([...promises, timeout]), signal))?.value;
+	} finally {
+		stopTimer.abort();
+	}
+}
+
+/**
+ * A token endpoint that does not answer or is down is tried again like a request; a refusal is
+ * final. A request given up on is still raced by the later attempts: if it succeeds late, its
+ * token is the answer.
+ */
+async function refreshWithRetries(ctx: HyperIdContext, options: RefreshOptions, signal: AbortSignal): Promise<RefreshResult | 'cancelled'> {
+	const late: Array<Promise<RefreshResult>> = [];
 	for (let attempt = 1; ; attempt++) {
 		options.onRefreshAttempt();
-		const result = await refreshOnce(ctx, networkCode);
+		const request = refreshOnce(ctx);
+		const result = await firstOf([request, ...late], options.timeoutMs, () => timedOut(ctx, options.timeoutMs), signal);
+		if (result === undefined) return 'cancelled';
 		if (!('failure' in result)) return result;
-		if (result.failure instanceof DeadCredential || attempt > options.retries || options.cancelled()) return result;
+		if (result.failure.httpCode === 'ETIMEDOUT') late.push(successOf(request));
+		if (!result.retry || attempt > options.retries) return result;
 		options.onRetry();
-		await sleep(options.backoff(attempt));
+		// an earlier request that succeeds during the backoff is the answer
+		const landed = await Promise.race([...late, sleepUnlessCancelled(options.backoff(attempt), signal)]);
+		if (landed === false) return 'cancelled';
+		if (landed !== true) return landed;
 	}
+}
+
+function timedOut(ctx: HyperIdContext, timeoutMs: number): RefreshResult {
+	return {
+		retry: true,
+		failure: refreshError(
+			ctx,
+			'ETIMEDOUT',
+			`HyperID's token endpoint did not answer within ${timeoutMs} ms when renewing the sign-in`,
+			'The token endpoint accepted the request but did not answer in time. Try again later, or raise "Timeout" or "Retries" in the node options. If HyperID renews the sign-in later, n8n still saves the new token.',
+		),
+	};
 }
 
 /** After a refused refresh: did another execution or process store a newer token meanwhile? */
-async function newerTokenStored(ctx: HyperIdContext, replaced: string | undefined): Promise<string | undefined> {
+async function newerTokenStored(ctx: HyperIdContext, replaced: string | undefined, signal: AbortSignal): Promise<string | undefined> {
 	for (const delay of REREAD_DELAYS_MS) {
-		await sleep(delay);
+		if (!(await sleepUnlessCancelled(delay, signal))) return undefined;
 		const stored = await storedToken(ctx);
 		if (stored !== undefined && stored !== replaced) return stored;
 	}
 	return undefined;
 }
 
-async function recoverFrom(
-	ctx: HyperIdContext,
-	replaced: string | undefined,
-	options: RefreshOptions,
-	networkCode: (error: unknown) => string | undefined,
-): Promise<Recovery> {
+async function recoverFrom(ctx: HyperIdContext, replaced: string | undefined, options: RefreshOptions, signal: AbortSignal): Promise<Recovery> {
 	const stored = await storedToken(ctx);
 	if (stored !== undefined && replaced !== undefined && stored !== replaced) return { how: 'stored', token: stored };
-	const result = await refreshWithRetries(ctx, options, networkCode);
+	const result = await refreshWithRetries(ctx, options, signal);
+	if (result === 'cancelled') return { how: 'cancelled' };
 	if (!('failure' in result)) return { how: 'refreshed', token: result.token };
 	if (result.failure instanceof DeadCredential) {
-		const newer = await newerTokenStored(ctx, replaced ?? stored);
+		const newer = await newerTokenStored(ctx, replaced ?? stored, signal);
 		if (newer !== undefined) return { how: 'stored', token: newer };
+		if (signal.aborted) return { how: 'cancelled' };
 	}
 	throw result.failure;
 }
@@ -165,19 +322,36 @@ async function recoverFrom(
 /**
  * A request was refused with the access token `replaced` (undefined when unknown): get a token to
  * resend with, sharing the work with every request of this process that was refused with the same
- * token. Throws DeadCredential, or a NodeApiError when the token endpoint stays unreachable.
+ * token. Gives 'cancelled' as soon as `options.signal` aborts; throws DeadCredential on
+ * `invalid_grant`, or a NodeApiError saying what else to fix (client ID and secret, Login URL,
+ * network, saving).
  */
-export async function recoverToken(
-	ctx: HyperIdContext,
-	replaced: string | undefined,
-	options: RefreshOptions,
-	networkCode: (error: unknown) => string | undefined,
-): Promise<Recovery> {
+export async function recoverToken(ctx: HyperIdContext, replaced: string | undefined, options: RefreshOptions): Promise<Recovery> {
 	const key = `${credentialKey(ctx)}\u0000${replaced ?? ''}`;
 	let flight = flights.get(key);
 	if (!flight) {
-		flight = recoverFrom(ctx, replaced, options, networkCode).finally(() => flights.delete(key));
-		flights.set(key, flight);
+		const stop = new AbortController();
+		const started: Flight = {
+			stop,
+			waiting: 0,
+			promise: recoverFrom(ctx, replaced, options, stop.signal).finally(() => {
+				if (flights.get(key) === started) flights.delete(key);
+			}),
+		};
+		// a flight nobody waits for any more may end unobserved
+		started.promise.catch(() => undefined);
+		flights.set(key, started);
+		flight = started;
 	}
-	return await flight;
+	flight.waiting++;
+	try {
+		return (await unlessCancelled(flight.promise, options.signal))?.value ?? { how: 'cancelled' };
+	} finally {
+		flight.waiting--;
+		if (flight.waiting === 0 && options.signal?.aborted) {
+			// the last execution waiting left: stop the refresh's retries and waits, let a new one start
+			if (flights.get(key) === flight) flights.delete(key);
+			flight.stop.abort();
+		}
+	}
 }

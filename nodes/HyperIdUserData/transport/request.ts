@@ -1,12 +1,15 @@
-import type { IDataObject, IExecuteFunctions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeError, NodeOperationError, sleep } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeError, NodeOperationError } from 'n8n-workflow';
 
 import type { Connection, HyperIdContext } from './connection';
 import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
+import { mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
 import type { Recovery } from './refresh';
 import { DeadCredential, recoverToken } from './refresh';
 import type { Endpoint, RequestSubject } from './resultCodes';
 import { meaningOf, resultError } from './resultCodes';
+import type { UserTokens } from './userTokens';
+import { sendWithUserToken } from './userTokens';
 
 export interface TransportOptions {
 	/** Retries after the first attempt for transient faults (-4, HTTP 429/5xx, dropped connections, timeouts). */
@@ -23,16 +26,17 @@ const MAX_TOKEN_RECOVERIES = 3;
 
 /** Retry-After of an answer that carried a result code (kept beside it, not in the output). */
 const retryAfterOf = new WeakMap<object, number>();
-const TRANSIENT_NETWORK_CODES = new Set([
-	'ECONNRESET',
-	'ECONNREFUSED',
-	'ECONNABORTED',
-	'ETIMEDOUT',
-	'ESOCKETTIMEDOUT',
-	'EPIPE',
-	'EAI_AGAIN',
-	'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
+
+/** Answers to a request resent after an attempt that may have been carried out (timeout, dropped connection). */
+const resentAfterUncertainAttempt = new WeakSet<object>();
+
+/**
+ * Whether this answer came to a resend after an attempt that got no answer but may have reached
+ * HyperID: what the answer calls "not found" may be what that attempt did (e.g. a delete).
+ */
+export function answersResendAfterUncertainAttempt(answer: IDataObject): boolean {
+	return resentAfterUncertainAttempt.has(answer);
+}
 
 export interface TransportStats {
 	requests: number;
@@ -49,20 +53,6 @@ class TransientFault {
 		readonly retryAfterMs?: number,
 		readonly response?: IDataObject,
 	) {}
-}
-
-function errorCode(error: unknown): string | undefined {
-	let current = error as { code?: unknown; httpCode?: unknown; cause?: unknown; message?: unknown } | undefined;
-	for (let depth = 0; current && depth < 5; depth++) {
-		if (typeof current.code === 'string' && TRANSIENT_NETWORK_CODES.has(current.code)) return current.code;
-		if (typeof current.httpCode === 'string' && TRANSIENT_NETWORK_CODES.has(current.httpCode)) return current.httpCode;
-		if (typeof current.message === 'string') {
-			if (/socket hang up/i.test(current.message)) return 'ECONNRESET';
-			if (/timeout of \d+ms exceeded/i.test(current.message)) return 'ETIMEDOUT';
-		}
-		current = current.cause as typeof current;
-	}
-	return undefined;
 }
 
 function retryAfterMs(headers: IDataObject | undefined): number | undefined {
@@ -123,18 +113,23 @@ export class HyperIdSession {
 
 	private apiBase?: Promise<string>;
 
-	/** The newest access token this execution knows to be stored (read at start, then after each recovery). */
+	/** The newest access token this execution knows to be stored: read at start, then from each recovery and each request it signed that succeeded. */
 	private knownToken?: string;
+
+	/** Tokens this execution has seen replaced by a newer one: a request refused with one is just resent. */
+	private readonly supersededTokens = new Set<string>();
 
 	private deadCredential?: NodeApiError;
 
-	/** The token endpoint stayed unreachable through every retry: no item tries again this run. */
+	/** The token could not be renewed for another reason than `invalid_grant` (down through every retry, client refused, Login URL, network, saving): no item tries again this run. */
 	private refreshUnavailable?: NodeApiError;
 
 	constructor(
 		readonly ctx: HyperIdContext,
 		private readonly connection: Connection,
 		readonly options: TransportOptions,
+		/** Authentication "User's Tokens": each item's own token, refreshed per user (transport/userTokens.ts). */
+		readonly userTokens?: UserTokens,
 	) {
 		this.knownToken = connection.tokenAtStart;
 	}
@@ -165,16 +160,22 @@ export class HyperIdSession {
 		let recovered: Recovery | undefined;
 		let recoveries = 0;
 		let attempt = 0;
+		// an earlier attempt got no answer but may have reached HyperID
+		let uncertain = false;
 		for (;;) {
 			attempt++;
+			if (this.cancelled()) throw this.cancelledError(endpoint, itemIndex);
 			if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
+			if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
 			const sent: { token?: string } = {};
 			let outcome: IDataObject | 'auth' | TransientFault;
 			try {
-				outcome = await this.send(url, body, sent);
+				outcome = await this.send(url, body, sent, itemIndex);
 			} catch (error) {
-				const code = errorCode(error);
-				if (!code || this.cancelled()) throw this.wrapUnexpected(error, endpoint, itemIndex);
+				if (this.cancelled()) throw this.cancelledError(endpoint, itemIndex);
+				const code = transientCode(error);
+				if (!code) throw this.wrapUnexpected(error, endpoint, itemIndex);
+				if (mayHaveArrived(code)) uncertain = true;
 				const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'ESOCKETTIMEDOUT';
 				outcome = timedOut
 					? new TransientFault(
@@ -199,12 +200,26 @@ export class HyperIdSession {
 				const result = Number(outcome.result);
 				if (Number.isNaN(result)) throw this.notHyperId(url, outcome.httpStatus, endpoint, itemIndex);
 				const meaning = meaningOf(endpoint, result);
-				if (meaning === 'success' || meaning === 'notFound') return outcome;
+				if (meaning === 'success' || meaning === 'notFound') {
+					this.signedSuccessfully(sent.token);
+					if (uncertain) resentAfterUncertainAttempt.add(outcome);
+					return outcome;
+				}
 				if (meaning === 'tokenInvalid' || meaning === 'tokenExpired') failure = 'auth';
 				else if (meaning === 'serviceUnavailable') failure = 'transient';
 				else throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
 			}
 
+			if (failure === 'auth' && this.userTokens) {
+				if (recoveries >= MAX_TOKEN_RECOVERIES) {
+					throw resultError(this.ctx.getNode(), endpoint, outcome === 'auth' ? { result: -1 } : (outcome as IDataObject), subject, itemIndex);
+				}
+				const expired = outcome !== 'auth' && meaningOf(endpoint, Number((outcome as IDataObject).result)) === 'tokenExpired';
+				await this.userTokens.afterRefusal(itemIndex, sent.token, expired);
+				recoveries++;
+				attempt--;
+				continue;
+			}
 			if (failure === 'auth') {
 				const usedToken = sent.token ?? this.knownToken;
 				// A token this process just refreshed, refused again (or a request refused too often): no loop.
@@ -213,7 +228,7 @@ export class HyperIdSession {
 					const answer = outcome === 'auth' ? { result: -1 } : (outcome as IDataObject);
 					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, answer, subject, itemIndex), usedToken);
 				}
-				recovered = await this.recover(usedToken, itemIndex);
+				recovered = await this.recover(usedToken, endpoint, itemIndex);
 				recoveries++;
 				attempt--;
 				continue;
@@ -232,8 +247,19 @@ export class HyperIdSession {
 				throw error;
 			}
 			this.stats.retries++;
-			await sleep(this.backoff(attempt, retryAfter));
+			if (!(await sleepUnlessCancelled(this.backoff(attempt, retryAfter), this.signal))) throw this.cancelledError(endpoint, itemIndex);
 		}
+	}
+
+	/** A request signed with `token` succeeded: unless this execution saw it replaced, it is the newest known. */
+	private signedSuccessfully(token: string | undefined): void {
+		if (token === undefined || token === this.knownToken || this.supersededTokens.has(token)) return;
+		this.replaceKnownToken(token);
+	}
+
+	private replaceKnownToken(token: string): void {
+		if (this.knownToken !== undefined && this.knownToken !== token) this.supersededTokens.add(this.knownToken);
+		this.knownToken = token;
 	}
 
 	/**
@@ -241,19 +267,10 @@ export class HyperIdSession {
 	 * tells which access token n8n signed it with (where n8n reads the credential through the
 	 * context it is given, as n8n-core does), so a refused token can be told from a newer stored one.
 	 */
-	private async send(url: string, body: IDataObject, sent: { token?: string }): Promise<IDataObject | 'auth' | TransientFault> {
+	private async send(url: string, body: IDataObject, sent: { token?: string }, itemIndex: number): Promise<IDataObject | 'auth' | TransientFault> {
 		this.stats.requests++;
 		const ctx = this.ctx;
-		const signing = Object.create(ctx, {
-			getCredentials: {
-				value: async (type: string, itemIndex?: number) => {
-					const credentials = await ctx.getCredentials(type, itemIndex);
-					sent.token = accessTokenOf(credentials);
-					return credentials;
-				},
-			},
-		}) as HyperIdContext;
-		const response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, {
+		const request: IHttpRequestOptions = {
 			method: 'POST',
 			url,
 			// n8n sends no body at all for an empty object. HyperID takes that as {} too (its SDKs send none),
@@ -264,18 +281,34 @@ export class HyperIdSession {
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: this.options.timeoutMs,
-		})) as IN8nHttpFullResponse;
+		};
+		let response: IN8nHttpFullResponse;
+		if (this.userTokens) {
+			sent.token = this.userTokens.tokenFor(itemIndex);
+			response = await sendWithUserToken(ctx, request, sent.token);
+		} else {
+			const signing = Object.create(ctx, {
+				getCredentials: {
+					value: async (type: string, index?: number) => {
+						const credentials = await ctx.getCredentials(type, index);
+						sent.token = accessTokenOf(credentials);
+						return credentials;
+					},
+				},
+			}) as HyperIdContext;
+			response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, request)) as IN8nHttpFullResponse;
+		}
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
-		if (status === 401) return 'auth';
 		const retryAfter = retryAfterMs(response.headers as IDataObject);
 		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
 		if (hasResult) {
-			// API.md: parse the body whatever the status; its result code decides. Retry-After is
-			// kept for the case that code says "try again".
+			// API.md: parse the body whatever the status (a 401 too); its result code decides.
+			// Retry-After is kept for the case that code says "try again".
 			if (retryAfter !== undefined) retryAfterOf.set(data, retryAfter);
 			return data;
 		}
+		if (status === 401) return 'auth';
 		if (status === 429 || status >= 500) {
 			return new TransientFault(
 				status === 429 ? 'HyperID is receiving too many requests' : `HyperID answered with HTTP ${status}`,
@@ -305,9 +338,21 @@ export class HyperIdSession {
 		return error;
 	}
 
-	private cancelled(): boolean {
+	/** The execution's cancel signal (none where n8n gives none, e.g. while loading options). */
+	get signal(): AbortSignal | undefined {
 		const ctx = this.ctx as IExecuteFunctions;
-		return typeof ctx.getExecutionCancelSignal === 'function' && ctx.getExecutionCancelSignal()?.aborted === true;
+		return typeof ctx.getExecutionCancelSignal === 'function' ? ctx.getExecutionCancelSignal() : undefined;
+	}
+
+	cancelled(): boolean {
+		return this.signal?.aborted === true;
+	}
+
+	private cancelledError(endpoint: Endpoint, itemIndex: number): NodeOperationError {
+		return new NodeOperationError(this.ctx.getNode(), `The execution was cancelled while trying to ${endpoint.action} (item ${itemIndex})`, {
+			description: 'Nothing more was sent to HyperID after the cancellation; a request already on its way may have been carried out.',
+			itemIndex,
+		});
 	}
 
 	private backoff(attempt: number, retryAfter?: number): number {
@@ -321,28 +366,23 @@ export class HyperIdSession {
 	 * A request was refused with `usedToken`: resend with a newer stored token, or refresh (shared
 	 * with every request of this process refused with the same token: transport/refresh.ts).
 	 */
-	private async recover(usedToken: string | undefined, itemIndex: number): Promise<Recovery> {
+	private async recover(usedToken: string | undefined, endpoint: Endpoint, itemIndex: number): Promise<Recovery> {
 		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
 		if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
-		// This execution already knows a newer token (another request recovered meanwhile): just resend.
-		if (usedToken !== undefined && this.knownToken !== undefined && usedToken !== this.knownToken) {
+		// This execution saw that token replaced already (another request recovered meanwhile): just resend.
+		if (usedToken !== undefined && this.supersededTokens.has(usedToken) && this.knownToken !== undefined) {
 			return { how: 'stored', token: this.knownToken };
 		}
+		let recovery: Recovery;
 		try {
-			const recovery = await recoverToken(
-				this.ctx,
-				usedToken,
-				{
-					retries: this.options.retries,
-					backoff: (attempt) => this.backoff(attempt),
-					cancelled: () => this.cancelled(),
-					onRefreshAttempt: () => this.stats.refreshes++,
-					onRetry: () => this.stats.retries++,
-				},
-				errorCode,
-			);
-			if (recovery.token !== undefined) this.knownToken = recovery.token;
-			return recovery;
+			recovery = await recoverToken(this.ctx, usedToken, {
+				retries: this.options.retries,
+				timeoutMs: this.options.timeoutMs,
+				backoff: (attempt) => this.backoff(attempt),
+				signal: this.signal,
+				onRefreshAttempt: () => this.stats.refreshes++,
+				onRetry: () => this.stats.retries++,
+			});
 		} catch (error) {
 			// every waiting item gets its own error object, with its own index
 			if (error instanceof DeadCredential) {
@@ -352,6 +392,10 @@ export class HyperIdSession {
 			this.refreshUnavailable ??= error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
 			throw this.refreshUnavailableFor(itemIndex);
 		}
+		if (recovery.how === 'cancelled') throw this.cancelledError(endpoint, itemIndex);
+		if (usedToken !== undefined && usedToken !== recovery.token) this.supersededTokens.add(usedToken);
+		if (recovery.token !== undefined) this.replaceKnownToken(recovery.token);
+		return recovery;
 	}
 
 	private refreshUnavailableFor(itemIndex: number): NodeApiError {

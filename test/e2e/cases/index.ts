@@ -1,5 +1,7 @@
 import type { CredentialSpecs, E2ECase } from '../../shared/n8n/types';
 import { continueOnFail } from './continueOnFail';
+import { errorOutput } from './errorOutput';
+import { hangingTokenEndpoint } from './hangingTokenEndpoint';
 import { mechanics } from './mechanics';
 import { records } from './records';
 import { setGetByIdpAndWallet } from './setGet';
@@ -13,7 +15,8 @@ export const CREDENTIALS: CredentialSpecs = {
 	main: { name: 'HyperID account' },
 	second: { name: 'HyperID second app', clientId: 'hyperid-second-app', clientSecret: 'second-secret' },
 	expiring: { name: 'HyperID account (token expires mid-run)' },
+	expired: { name: 'HyperID account (token already expired)', expiresIn: 0 },
 };
 
 /** In order. Each case is one `n8n execute`. */
-export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, toolVariant, records, signInWebhook];
+export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, errorOutput, hangingTokenEndpoint, toolVariant, records, signInWebhook];

@@ -1,0 +1,543 @@
+/**
+ * Authentication "User's Tokens": each item acts for its own user, with the access token (and
+ * optional refresh token) the workflow maps into the node, e.g. from the service's token table.
+ * HyperID refresh tokens rotate: a refresh spends the one it used, so a refresh whose new pair
+ * does not reach the workflow locks the user out.
+ *
+ * Bounds:
+ * - one token request per refresh token in this n8n process, however many items or executions
+ *   carry it: a single flight keyed by a SHA-256 of the refresh token (never the token itself);
+ * - the outcome of a refresh (the new pair, or invalid_grant) is remembered under that hash for
+ *   REMEMBER_MS, at most REMEMBER_MAX entries: an execution that still carries the spent token
+ *   (its workflow has not stored the new one yet, a retry of a failed run) gets the same pair;
+ * - at most MAX_REFRESHES_PER_USER refreshes per user per execution, and a token that a live
+ *   refresh has just issued and HyperID refuses again fails that user's items (no loop);
+ * - a token endpoint that is down is retried `retries` times with the run's backoff;
+ * - when the run stops at a failure ("Stop Workflow"), no refresh token is spent before every
+ *   item has had its first answer: items refused for their token wait (deferred); if any item
+ *   failed, the run stops with no token renewed; else each waiting user's refresh token is checked
+ *   at the introspection endpoint (which spends nothing) and, only if every one is still active,
+ *   all are refreshed and the waiting items resent. A failure after that (a race, a resend refused
+ *   for another reason) carries the renewed pairs on the thrown error.
+ */
+import { createHash } from 'node:crypto';
+
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { TokenSet } from '../../shared/hyperIdClient';
+import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
+import type { Connection, HyperIdContext } from './connection';
+import { connectionFromCredentials } from './connection';
+import { sleepUnlessCancelled } from './network';
+
+export const AUTHENTICATION = { connectedAccount: 'connectedAccount', userTokens: 'userTokens' } as const;
+export const DEFAULT_TOKENS_FIELD = 'hyperidTokens';
+
+const REMEMBER_MS = 10 * 60_000;
+const REMEMBER_MAX = 10_000;
+const MAX_REFRESHES_PER_USER = 2;
+/** Token-endpoint calls in flight at once while renewing deferred users. */
+const RENEWALS_IN_FLIGHT = 16;
+
+/** An item refused for its token while refreshes wait for the whole run's first answers. */
+export function isDeferred(error: unknown): boolean {
+	return (error as NodeOperationError | undefined)?.context?.renewalDeferred === true;
+}
+
+/** What `json.errorCode` of a failed item says, for a workflow to branch on. */
+export type UserTokenErrorCode =
+	| 'SIGN_IN_ENDED'
+	| 'TOKEN_MISSING'
+	| 'TOKEN_MALFORMED'
+	| 'CLIENT_CREDENTIAL_MISSING'
+	| 'TOKEN_OTHER_CLIENT'
+	| 'TOKEN_EXPIRED'
+	| 'TOKEN_INVALID'
+	| 'TOKEN_REJECTED_AFTER_REFRESH'
+	| 'CLIENT_REFUSED'
+	| 'REFRESH_UNAVAILABLE';
+
+/** RFC 6750 b64token: what an access or refresh token may contain. */
+const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+type RefreshOutcome = { tokens: TokenSet } | { ended: true };
+/** A refresh that did not come to an answer (not remembered: the next run asks again). */
+type RefreshFault = { fault: unknown };
+
+/** Refreshes in flight in this process, by hash of the refresh token they spend. */
+const flights = new Map<string, Promise<RefreshOutcome | RefreshFault>>();
+/** Outcomes of recent refreshes, by hash of the refresh token they spent. */
+const remembered = new Map<string, { outcome: RefreshOutcome; until: number }>();
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+function remember(key: string, outcome: RefreshOutcome): void {
+	remembered.delete(key);
+	remembered.set(key, { outcome, until: Date.now() + REMEMBER_MS });
+	// Map keeps insertion order: the first entries are the oldest
+	for (const oldest of remembered.keys()) {
+		if (remembered.size <= REMEMBER_MAX) break;
+		remembered.delete(oldest);
+	}
+}
+
+/** The claims of a JWT, or undefined for a token that is not one (nothing is verified: HyperID does that). */
+export function claimsOf(token: string | undefined): IDataObject | undefined {
+	const parts = token?.split('.');
+	if (parts?.length !== 3) return undefined;
+	try {
+		const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+		return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as IDataObject) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The HyperID Client credential as this mode needs it, when the node has one. */
+export interface ClientInfo {
+	clientId: string;
+	data: ICredentialDataDecryptedObject;
+}
+
+/** Where HyperID lives in this mode: the client credential's environment, else production. */
+export function userTokensConnection(ctx: HyperIdContext, client: ClientInfo | undefined): Connection {
+	return connectionFromCredentials(ctx, client?.data ?? { environment: 'production' });
+}
+
+export async function readClient(ctx: HyperIdContext): Promise<ClientInfo | undefined> {
+	if (!ctx.getNode().credentials?.[CLIENT_CREDENTIAL_TYPE]) return undefined;
+	const data = await ctx.getCredentials(CLIENT_CREDENTIAL_TYPE);
+	return { clientId: String(data.clientId ?? '').trim(), data };
+}
+
+/** One request signed with a user's access token (the token is a parameter, not a stored credential). */
+export async function sendWithUserToken(
+	ctx: HyperIdContext,
+	request: IHttpRequestOptions,
+	accessToken: string,
+): Promise<IN8nHttpFullResponse> {
+	return (await ctx.helpers.httpRequest({
+		...request,
+		headers: { ...request.headers, Authorization: `Bearer ${accessToken}` },
+	})) as IN8nHttpFullResponse;
+}
+
+/** An item's failure with its code in `json.errorCode` (Continue on Fail and the error output). */
+function tokenError(
+	ctx: HyperIdContext,
+	itemIndex: number,
+	errorCode: UserTokenErrorCode,
+	message: string,
+	description: string,
+	api?: { httpCode: string },
+): NodeApiError | NodeOperationError {
+	const text = `${message} (item ${itemIndex})`;
+	const error = api
+		? new NodeApiError(ctx.getNode(), { error: errorCode } as JsonObject, { message: text, description, httpCode: api.httpCode, itemIndex })
+		: new NodeOperationError(ctx.getNode(), text, { description, itemIndex });
+	// NodeApiError may put n8n's generic text in place of the message
+	error.message = text;
+	error.context = { ...error.context, itemIndex, userTokenError: errorCode, errorDetails: { errorCode } };
+	return error;
+}
+
+/** The same failure for another item of the same user. */
+function copyFor(ctx: HyperIdContext, template: NodeApiError | NodeOperationError, fromIndex: number, itemIndex: number) {
+	const code = template.context.userTokenError as UserTokenErrorCode;
+	const message = template.message.replace(`(item ${fromIndex})`, '').trim();
+	return tokenError(ctx, itemIndex, code, message, template.description ?? '', template instanceof NodeApiError ? { httpCode: template.httpCode ?? code } : undefined);
+}
+
+interface UserState {
+	accessToken: string;
+	refreshToken?: string;
+	/** The newest pair from a refresh, for the user's output items. */
+	refreshed?: TokenSet;
+	/** Whether `accessToken` came from a refresh made now (not one remembered from earlier). */
+	fresh: boolean;
+	refreshes: number;
+	pending?: Promise<void>;
+	failure?: { error: NodeApiError | NodeOperationError; itemIndex: number };
+	items: number[];
+	/** Items whose requests share a batch or a write order: the same token pair. */
+	key: string;
+	/** Who the data belongs to: the token's subject when readable. */
+	subject: string;
+	/** Refused in the first pass of a run that stops at failures: renew before resending. */
+	deferred?: boolean;
+}
+
+export interface UserTokensOptions {
+	retries: number;
+	backoff: (attempt: number) => number;
+	timeoutMs: number;
+	cancelled: () => boolean;
+	onRefreshAttempt: () => void;
+}
+
+/** One execution's users: their tokens per item, refreshed at most once each, and what to output. */
+export class UserTokens {
+	private readonly users = new Map<string, UserState>();
+
+	private readonly userOfItem: Array<UserState | undefined> = [];
+
+	/** While true, a refusal defers the item instead of spending its refresh token (see the top). */
+	private deferring: boolean;
+
+	constructor(
+		private readonly ctx: IExecuteFunctions,
+		private readonly client: ClientInfo | undefined,
+		readonly outputField: string,
+		private readonly options: UserTokensOptions,
+		stopsAtFailure: boolean,
+	) {
+		this.deferring = stopsAtFailure;
+	}
+
+	/** Reads and checks an item's tokens before anything is sent; throws the item's error. */
+	check(itemIndex: number): void {
+		const accessToken = this.readToken(itemIndex, 'accessToken', 'Access Token', true) as string;
+		const refreshToken = this.readToken(itemIndex, 'refreshToken', 'Refresh Token', false);
+		if (refreshToken !== undefined && !this.client) {
+			throw tokenError(
+				this.ctx,
+				itemIndex,
+				'CLIENT_CREDENTIAL_MISSING',
+				'A refresh token needs the HyperID Client credential',
+				"HyperID renews a user's tokens only for the client application they were issued to, authenticated with its secret or key. Select a HyperID Client credential on the node, or leave Refresh Token empty.",
+			);
+		}
+		const access = claimsOf(accessToken);
+		if (this.client?.clientId) {
+			for (const [token, label] of [
+				[access, 'access token'],
+				[claimsOf(refreshToken), 'refresh token'],
+			] as const) {
+				const azp = token?.azp;
+				if (typeof azp === 'string' && azp !== this.client.clientId) {
+					throw tokenError(
+						this.ctx,
+						itemIndex,
+						'TOKEN_OTHER_CLIENT',
+						`This ${label} was issued to another client application ("${azp}")`,
+						`The HyperID Client credential is for client "${this.client.clientId}". A user's data and tokens belong to the client that signed them in: select that client's credential, or map this client's tokens.`,
+					);
+				}
+			}
+		}
+		const key = `${hashOf(accessToken)} ${refreshToken === undefined ? '' : hashOf(refreshToken)}`;
+		let user = this.users.get(key);
+		if (!user) {
+			const subject = typeof access?.sub === 'string' ? `sub:${access.sub}` : `token:${key}`;
+			user = { accessToken, refreshToken, fresh: false, refreshes: 0, items: [], key, subject };
+			this.users.set(key, user);
+		}
+		user.items.push(itemIndex);
+		this.userOfItem[itemIndex] = user;
+	}
+
+	private readToken(itemIndex: number, name: string, label: string, required: boolean): string | undefined {
+		const raw = this.ctx.getNodeParameter(name, itemIndex, '') as unknown;
+		if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+			if (!required) return undefined;
+			throw tokenError(
+				this.ctx,
+				itemIndex,
+				'TOKEN_MISSING',
+				`No ${label} for this item`,
+				`Map the user's ${label.toLowerCase()} into ${label}, e.g. {{ $json.accessToken }}, from where your service stores it. Nothing was sent for this item.`,
+			);
+		}
+		const fix = `${label} must be the token exactly as HyperID issued it (letters, digits and - . _ ~ + / =). Nothing was sent for this item.`;
+		if (typeof raw !== 'string') {
+			throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} is not text but ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`, fix);
+		}
+		const token = raw.trim();
+		if (/^bearer\s/i.test(token)) {
+			throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} starts with "Bearer "`, `Map the token alone: the node adds "Bearer " itself. ${fix}`);
+		}
+		if (!TOKEN_SYNTAX.test(token)) throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} is not a token`, fix);
+		return token;
+	}
+
+	private userOf(itemIndex: number): UserState {
+		const user = this.userOfItem[itemIndex];
+		if (!user) throw new NodeOperationError(this.ctx.getNode(), `No tokens were read for item ${itemIndex}`, { itemIndex });
+		return user;
+	}
+
+	/** The token to send an item's request with: the newest this execution has for its user. */
+	tokenFor(itemIndex: number): string {
+		return this.userOf(itemIndex).accessToken;
+	}
+
+	/** Items with the same key share a combined read. */
+	batchKey(itemIndex: number): string {
+		return this.userOf(itemIndex).key;
+	}
+
+	/** Whose stored data an item changes (writes to one user's value are ordered; other users' are not). */
+	subjectOf(itemIndex: number): string {
+		return this.userOf(itemIndex).subject;
+	}
+
+	/**
+	 * HyperID refused `usedToken` for an item: resolves once a newer token is there to resend with,
+	 * or throws the item's error (no refresh token, sign-in ended, refused again after a refresh).
+	 */
+	async afterRefusal(itemIndex: number, usedToken: string | undefined, expired: boolean): Promise<void> {
+		const user = this.userOf(itemIndex);
+		if (user.failure) throw copyFor(this.ctx, user.failure.error, user.failure.itemIndex, itemIndex);
+		if (usedToken !== undefined && usedToken !== user.accessToken) return;
+		if (!user.pending) {
+			if (user.refreshToken === undefined) {
+				throw tokenError(
+					this.ctx,
+					itemIndex,
+					expired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID',
+					`HyperID refused this user's access token (${expired ? 'expired' : 'invalid'}) and no refresh token is mapped`,
+					"Map the user's refresh token into Refresh Token (with a HyperID Client credential) so the node renews it, or sign the user in again.",
+				);
+			}
+			if (this.deferring) {
+				user.deferred = true;
+				const waiting = new NodeOperationError(this.ctx.getNode(), `Item ${itemIndex} waits for its user's tokens to be renewed`, { itemIndex });
+				waiting.context.renewalDeferred = true;
+				throw waiting;
+			}
+			if (user.fresh || user.refreshes >= MAX_REFRESHES_PER_USER) {
+				const error = tokenError(
+					this.ctx,
+					itemIndex,
+					'TOKEN_REJECTED_AFTER_REFRESH',
+					"HyperID refused this user's access token even after renewing it",
+					'The renewed token was refused too: the user may have withdrawn consent or lost a scope (user-data-get, user-data-set, email). Sign the user in again.',
+				);
+				user.failure = { error, itemIndex };
+				throw error;
+			}
+			user.pending = this.renew(user, itemIndex).finally(() => (user.pending = undefined));
+		}
+		await user.pending;
+		// set by renew() meanwhile
+		const failure = user.failure as UserState['failure'];
+		if (failure) throw copyFor(this.ctx, failure.error, failure.itemIndex, itemIndex);
+	}
+
+	/**
+	 * The first pass is over with no failure: renew every deferred user, unless one of their refresh
+	 * tokens is no longer active (then those users fail and nobody's token is spent). Afterwards
+	 * refusals renew at once. Resolves when the deferred items can be resent.
+	 */
+	async renewDeferred(): Promise<void> {
+		this.deferring = false;
+		const waiting = [...this.users.values()].filter((user) => user.deferred && !user.failure);
+		const ended: UserState[] = [];
+		await this.bounded(waiting, async (user) => {
+			if (!(await this.stillActive(user))) ended.push(user);
+		});
+		for (const user of ended) user.failure = { itemIndex: user.items[0], error: this.signInEnded(user.items[0]) };
+		if (ended.length) return;
+		await this.bounded(waiting, async (user) => await this.renew(user, user.items[0]));
+	}
+
+	/** Items of users whose renewal failed: their errors, in item order. */
+	failuresOfDeferred(): Array<{ itemIndex: number; error: Error }> {
+		const failures: Array<{ itemIndex: number; error: Error }> = [];
+		for (const user of this.users.values()) {
+			if (!user.deferred || !user.failure) continue;
+			for (const itemIndex of user.items) failures.push({ itemIndex, error: copyFor(this.ctx, user.failure.error, user.failure.itemIndex, itemIndex) });
+		}
+		return failures.sort((a, b) => a.itemIndex - b.itemIndex);
+	}
+
+	private async bounded(users: UserState[], work: (user: UserState) => Promise<void>): Promise<void> {
+		let next = 0;
+		const worker = async () => {
+			while (next < users.length) await work(users[next++]);
+		};
+		await Promise.all(Array.from({ length: Math.min(RENEWALS_IN_FLIGHT, users.length) }, worker));
+	}
+
+	/** Whether HyperID still accepts the user's refresh token; spends nothing. Unknown (no answer) counts as active. */
+	private async stillActive(user: UserState): Promise<boolean> {
+		const refreshToken = user.refreshToken as string;
+		const memory = remembered.get(hashOf(refreshToken));
+		if (memory && memory.until > Date.now()) return !('ended' in memory.outcome);
+		try {
+			const { body } = await callClientEndpoint(
+				this.ctx,
+				'introspection',
+				{ token: refreshToken, token_type_hint: 'refresh_token' },
+				{ itemIndex: user.items[0], timeoutMs: this.options.timeoutMs },
+			);
+			return (body as IDataObject | undefined)?.active !== false;
+		} catch {
+			// the refresh itself will tell (and spends nothing when it fails)
+			return true;
+		}
+	}
+
+	private signInEnded(itemIndex: number) {
+		return tokenError(
+			this.ctx,
+			itemIndex,
+			'SIGN_IN_ENDED',
+			"This user's HyperID sign-in has ended; they must sign in again",
+			'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on json.errorCode "SIGN_IN_ENDED".',
+			{ httpCode: 'invalid_grant' },
+		);
+	}
+
+	private async renew(user: UserState, itemIndex: number): Promise<void> {
+		user.refreshes++;
+		const refreshToken = user.refreshToken as string;
+		const key = hashOf(refreshToken);
+		const memory = remembered.get(key);
+		let outcome: RefreshOutcome | RefreshFault;
+		let fresh = false;
+		if (memory && memory.until > Date.now()) {
+			outcome = memory.outcome;
+		} else {
+			let flight = flights.get(key);
+			if (!flight) {
+				fresh = true;
+				flight = this.refreshWithRetries(refreshToken, itemIndex)
+					.catch((error: unknown) => ({ fault: error }))
+					.then((result) => {
+						if (!('fault' in result)) remember(key, result);
+						return result;
+					})
+					.finally(() => flights.delete(key));
+				flights.set(key, flight);
+			}
+			outcome = await flight;
+		}
+		if ('fault' in outcome) {
+			user.failure = { error: this.refreshFailure(outcome.fault, itemIndex), itemIndex };
+			return;
+		}
+		if ('ended' in outcome) {
+			user.failure = { itemIndex, error: this.signInEnded(itemIndex) };
+			return;
+		}
+		const tokens = outcome.tokens;
+		user.accessToken = tokens.accessToken;
+		// HyperID always rotates; a server that does not keeps the refresh token it was given
+		user.refreshToken = tokens.refreshToken ?? refreshToken;
+		user.refreshed = { ...tokens, refreshToken: user.refreshToken };
+		user.fresh = fresh;
+	}
+
+	private async refreshWithRetries(refreshToken: string, itemIndex: number): Promise<RefreshOutcome | RefreshFault> {
+		for (let attempt = 1; ; attempt++) {
+			this.options.onRefreshAttempt();
+			try {
+				const tokens = await requestTokens(
+					this.ctx,
+					{ grant_type: 'refresh_token', refresh_token: refreshToken },
+					{ itemIndex, timeoutMs: this.options.timeoutMs },
+				);
+				return { tokens };
+			} catch (error) {
+				const kind = (error as TokenEndpointError)?.kind;
+				if (error instanceof TokenEndpointError && kind === 'invalid_grant') return { ended: true };
+				const transient = kind === 'network' || kind === 'timeout' || kind === 'server';
+				if (!transient || attempt > this.options.retries || this.options.cancelled()) return { fault: error };
+				if (!(await sleepUnlessCancelled(this.options.backoff(attempt), this.ctx.getExecutionCancelSignal?.()))) return { fault: error };
+			}
+		}
+	}
+
+	private refreshFailure(error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+		const kind = (error as TokenEndpointError)?.kind;
+		if (kind === 'network' || kind === 'timeout' || kind === 'server') {
+			return tokenError(
+				this.ctx,
+				itemIndex,
+				'REFRESH_UNAVAILABLE',
+				"Could not reach HyperID to renew this user's sign-in",
+				`The token endpoint did not answer (${kind}). Their tokens are unchanged: try again later.`,
+				{ httpCode: kind },
+			);
+		}
+		return tokenError(
+			this.ctx,
+			itemIndex,
+			'CLIENT_REFUSED',
+			"HyperID refused the HyperID Client credential while renewing this user's sign-in",
+			`The token endpoint answered ${kind ?? 'an error'}. Check the client ID and its secret or private key in the HyperID Client credential; the user's tokens are unchanged.`,
+			{ httpCode: String(kind ?? 'error') },
+		);
+	}
+
+	/** What an item's output carries once its user's tokens were renewed. */
+	refreshedFor(itemIndex: number): IDataObject | undefined {
+		const tokens = this.userOfItem[itemIndex]?.refreshed;
+		if (!tokens) return undefined;
+		const sub = claimsOf(tokens.accessToken)?.sub;
+		const output: IDataObject = {};
+		if (typeof sub === 'string') output.userId = sub;
+		output.accessToken = tokens.accessToken;
+		output.refreshToken = tokens.refreshToken;
+		if (tokens.expiresAt) output.expiresAt = tokens.expiresAt;
+		if (tokens.refreshExpiresAt) output.refreshExpiresAt = tokens.refreshExpiresAt;
+		return output;
+	}
+
+	/**
+	 * Every output item of a user whose tokens were renewed carries the new pair; an item of such a
+	 * user with no item on the success output (nothing found, or its failure goes to the error
+	 * output, whose json n8n-core sets to {error: message}) gets one there with only the pair.
+	 */
+	addRefreshedTokens(output: INodeExecutionData[], itemCount: number): INodeExecutionData[] {
+		const byItem = new Map<number, INodeExecutionData[]>();
+		for (const item of output) {
+			const paired = item.pairedItem as { item: number };
+			const list = byItem.get(paired.item) ?? [];
+			list.push(item);
+			byItem.set(paired.item, list);
+		}
+		const result: INodeExecutionData[] = [];
+		for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+			const tokens = this.refreshedFor(itemIndex);
+			const own = byItem.get(itemIndex) ?? [];
+			const toErrorOutput = (item: INodeExecutionData) => item.error !== undefined;
+			if (tokens && own.every(toErrorOutput)) result.push({ json: { [this.outputField]: tokens }, pairedItem: { item: itemIndex } });
+			for (const item of own) result.push(tokens && !toErrorOutput(item) ? { ...item, json: { ...item.json, [this.outputField]: tokens } } : item);
+		}
+		return result;
+	}
+
+	/**
+	 * The run stops at `error`: the tokens renewed before it go with it (n8n keeps the error's
+	 * context in the execution and hands it to the Error Workflow), so a renewal is never lost.
+	 */
+	withRefreshedTokens<E extends Error>(error: E): E {
+		const renewed: IDataObject[] = [];
+		for (const user of this.users.values()) {
+			if (!user.refreshed) continue;
+			renewed.push({ items: [...user.items], ...this.refreshedFor(user.items[0]) });
+		}
+		if (renewed.length === 0) return error;
+		const failure = error as unknown as { context?: IDataObject; description?: string | null };
+		// the same place the HyperID Sign-In node puts them
+		failure.context = { ...(failure.context ?? {}), renewedTokens: renewed };
+		failure.description = `${failure.description ?? ''} Before this failure the tokens of ${renewed.length} user(s) were renewed: store them from this error's context "renewedTokens" (e.g. in an Error Workflow: $json.execution.error.context.renewedTokens); running again in this n8n process within ${REMEMBER_MS / 60_000} minutes also gets them back.`.trim();
+		return error;
+	}
+}
+
+/** The user's-tokens part of a run, or undefined in Connected Account mode. */
+export function authenticationOf(ctx: IExecuteFunctions): string {
+	return ctx.getNodeParameter('authentication', 0, AUTHENTICATION.connectedAccount) as string;
+}

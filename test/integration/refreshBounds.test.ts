@@ -1,0 +1,109 @@
+/**
+ * The token request is bounded by the node's Timeout and Retries (n8n's OAuth2 client alone waits
+ * up to 300 s), a refresh that succeeds after the node gave up on it is still saved by n8n, and
+ * one execution's cancellation does not fail another waiting for the same shared refresh.
+ */
+import { hyperIdCustomCredentials, runNode, CredentialStore } from '../harness/harness';
+import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
+import { apiRequests, callApi, DEMO, errorOf, sleep, stored, textOf, TOKEN_PATH, useEmulator } from './setup';
+import type { Emulator } from './setup';
+import { run } from './setup';
+
+let emulator: Emulator;
+useEmulator((started) => (emulator = started));
+
+/** A credential whose access token has expired: its first request refreshes. */
+function expiring(): CredentialStore {
+	const grant = emulator.createToken({ expiresIn: 0 });
+	return new CredentialStore(
+		hyperIdCustomCredentials(emulator.url, {
+			clientId: DEMO.clientId,
+			clientSecret: DEMO.clientSecret,
+			oauthTokenData: { access_token: grant.access_token, refresh_token: grant.refresh_token, token_type: 'Bearer' },
+		}),
+	);
+}
+
+const setByEmail = (options: Record<string, unknown>) => ({
+	resource: 'userDataByEmail',
+	operation: 'set',
+	key: '={{ $json.key }}',
+	value: 'v',
+	options: { retryDelay: 1, ...options },
+});
+
+const tokenRequestsArrived = () => emulator.stats().requestsByPath[TOKEN_PATH] ?? 0;
+const tokenAnswers = () => emulator.requests().filter((entry) => entry.path === TOKEN_PATH);
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+	for (let waited = 0; !condition(); waited += 10) {
+		if (waited > 20_000) throw new Error(`gave up waiting for ${what}`);
+		await sleep(10);
+	}
+}
+
+test('a token endpoint that accepts and hangs: Retries + 1 token requests of Timeout each, a clear message; the late refresh is still saved', async () => {
+	const TOKEN_ANSWERS_AFTER_MS = 5000;
+	emulator.setFaults([{ path: TOKEN_PATH, delayMs: TOKEN_ANSWERS_AFTER_MS, times: -1 }]);
+	const credentials = expiring();
+	const r = await run(emulator, credentials, setByEmail({ timeout: 300, retries: 1 }), [{ key: 'a' }]);
+	const error = errorOf(r);
+	expect(error.message).toBe('HyperID\'s token endpoint did not answer within 300 ms when renewing the sign-in');
+	expect(error.description).toMatch(/raise "Timeout" or "Retries"/);
+	expect(textOf(error)).not.toMatch(/reconnect/i);
+	// two token requests (Retries 1), and the run ended before either was answered
+	expect(tokenRequestsArrived()).toBe(2);
+	expect(tokenAnswers()).toHaveLength(0);
+	expect(apiRequests(r)).toHaveLength(1);
+	expect(stored(emulator, 'email')).toEqual({});
+
+	// later, the token endpoint answers both: the first rotates the refresh token (n8n saves it), the second finds it spent
+	await until(() => tokenAnswers().length === 2, 'the late token answers');
+	expect(tokenAnswers().map((entry) => entry.status).sort()).toEqual([200, 400]);
+	await until(() => credentials.saves === 1, 'the late save');
+	const saved = credentials.oauthTokenData!;
+	expect((await callApi(emulator, credentials, '/user-data/by-email/set', { value_key: 'later', value_data: 'v' })).result).toBe(0);
+	expect(saved.access_token).not.toBe(undefined);
+});
+
+test('a refresh given up on that succeeds during the retry backoff is taken: no second token request', async () => {
+	// the first token request answers after 600 ms; the node waits 300 ms, then backs off 1-2 s
+	emulator.setFaults([{ path: TOKEN_PATH, delayMs: 600, times: 1 }]);
+	const credentials = expiring();
+	const r = await run(emulator, credentials, { ...setByEmail({ timeout: 300, retries: 1 }), options: { timeout: 300, retries: 1, retryDelay: 2000 } }, [{ key: 'a' }]);
+	expect(r.error).toBeUndefined();
+	expect(tokenRequestsArrived()).toBe(1);
+	expect(credentials.saves).toBe(1);
+	expect(stored(emulator, 'email').a.value_data).toBe('v');
+});
+
+test('one execution cancelled while another waits for the same refresh: the other still gets the token', async () => {
+	// the first token request fails after a while (503, retried); the second succeeds
+	emulator.setFaults([{ path: TOKEN_PATH, status: 503, delayMs: 3000, times: 1 }]);
+	const credentials = expiring();
+	const node = new HyperIdUserData();
+	const options = { retries: 1, retryDelay: 1, timeout: 10_000 };
+	let cancelFirst: () => void = () => undefined;
+	emulator.clearRequests();
+	// the first execution starts the shared refresh...
+	const first = runNode({
+		nodeType: node,
+		parameters: setByEmail(options),
+		inputItems: [{ key: 'first' }],
+		credentials,
+		onStarted: (cancel) => (cancelFirst = cancel),
+	});
+	await until(() => tokenRequestsArrived() === 1, 'the first execution\'s token request');
+	// ...the second, refused with the same token, waits for it too
+	const second = runNode({ nodeType: node, parameters: setByEmail(options), inputItems: [{ key: 'second' }], credentials });
+	await until(() => (emulator.stats().resultsByCode['-2'] ?? 0) >= 2, 'the second execution\'s refused request');
+	await sleep(300);
+	cancelFirst();
+	const [firstResult, secondResult] = await Promise.all([first, second]);
+	expect(firstResult.error?.message).toMatch(/cancelled/);
+	expect(secondResult.error).toBeUndefined();
+	expect((secondResult.outputs?.[0] ?? []).map((item) => item.json)).toEqual([{ key: 'second', success: true, result: 0 }]);
+	expect(stored(emulator, 'email').second.value_data).toBe('v');
+	// one refresh for both: the 503, then its retry
+	expect(tokenAnswers().map((entry) => entry.status)).toEqual([503, 200]);
+});
