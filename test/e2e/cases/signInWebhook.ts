@@ -117,6 +117,11 @@ export const signInWebhook: E2ECase = {
 			assert.deepEqual([b.status, b.body], [200, `Signed in as ${expected.email}`], `sign-in ${i + 1}`);
 		}
 		assert.deepEqual(pendingSignIns, [], 'each sign-in row was used once and removed');
+		// the workflow's first value, set with each user's own tokens (HyperID User Data, Each User's Tokens)
+		for (const user of USERS) {
+			const first = emulator.store().data[user.userId]?.['user-id']?.signed_in_at as { value_data?: string } | undefined;
+			assert.match(String(first?.value_data), /^\d{4}-\d\d-\d\dT/, `${user.userId}'s first value was set for them`);
+		}
 		assert.deepEqual(
 			users.map((row) => [row[0], row[1], row[4], row[5]]),
 			USERS.map((u) => [u.userId, u.email, 't', 't']),
