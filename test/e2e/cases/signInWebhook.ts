@@ -128,8 +128,8 @@ export const signInWebhook: E2ECase = {
 			'one row per user, expiry times in the future',
 		);
 		for (const [userId, , accessToken, refreshToken] of users) {
-			// 1: success, nothing stored yet; a refused token would be -1 or -2
-			assert.equal(await callWithToken(emulator, accessToken, '/user-data/by-user-id/list-get', {}), 1, `${userId}'s stored access token works`);
+			// 0: success, the user's keys listed (the first value); a refused token would be -1 or -2
+			assert.equal(await callWithToken(emulator, accessToken, '/user-data/by-user-id/list-get', {}), 0, `${userId}'s stored access token works`);
 			assert.equal(await tryRefresh(emulator, SERVICE_CLIENT.clientId, SERVICE_CLIENT.clientSecret, refreshToken), 200, `${userId}'s stored refresh token is live`);
 			assert.ok(!output.includes(refreshToken) && !output.includes(accessToken), `no token of ${userId} in n8n's output`);
 		}
