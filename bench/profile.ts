@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Summarise a V8 .cpuprofile (from `npm run bench -- --cpu-prof`, written to .cache/bench/profiles):
  * self time by function and by package/file group, and inclusive time of this node's own functions.

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run bench -- --queue` (also part of the full `npm run bench`): this node in n8n queue mode.
  * Many webhook executions at once (Webhook -> Split Out -> HyperID User Data, by Email, Set; each

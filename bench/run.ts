@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run bench`: throughput of this node against the alternatives, in one run on one emulator.
  *

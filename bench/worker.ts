@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * A child process of the benchmark (one per measured case, so each has its own peak RSS):
  * - kind 'harness': this node through the in-process n8n-core harness (test/harness), real request
@@ -83,16 +84,12 @@ function heapAfterGcMiB(): number | undefined {
 }
 
 async function runHarness(job: HarnessJob): Promise<WorkerResult> {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const harness = require('../test/harness/harness') as typeof import('../test/harness/harness');
 	const nodeModule =
 		job.nodeSource === 'src'
-			? // eslint-disable-next-line @typescript-eslint/no-require-imports
-				require('../nodes/HyperIdUserData/HyperIdUserData.node')
-			: // eslint-disable-next-line @typescript-eslint/no-require-imports
-				require(path.join(REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'));
+			? require('../nodes/HyperIdUserData/HyperIdUserData.node')
+			: require(path.join(REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'));
 	const w = workloads(job.sizes)[job.workload];
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const floor = job.floor ? (require('./lib/floorNode') as typeof import('./lib/floorNode')) : undefined;
 	const NodeClass = (floor ? floor.HelperFloor : nodeModule.HyperIdUserData) as new () => INodeType;
 	const store = new harness.CredentialStore(

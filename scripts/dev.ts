@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run dev`: the n8n editor on http://localhost:5678 with this package loaded (as an installed
  * community package), the HyperID emulator running, a "HyperID account" credential already

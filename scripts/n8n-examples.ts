@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run examples`: runs every examples/*.json in the real n8n against the HyperID emulator and
  * prints each node's output as a table (the building block of `npm run demo`), then one line per

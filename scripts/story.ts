@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The HyperID User Data node, told as a short story: the real node runs through n8n's own
  * execution engine (n8n-core) against the embedded HyperID emulator, and each step prints

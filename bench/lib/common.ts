@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** Shared bits of the benchmark: paths, statistics, process memory, small formatting helpers. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

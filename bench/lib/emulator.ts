@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The HyperID emulator for the benchmark, in the orchestrating process: request log off, and a
  * per-request timer on the HTTP server (from the moment the request arrives until the answer is

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The real n8n for paths (a) and (b): the e2e installation (test/shared/n8n: ensureN8n, N8nSandbox,
  * connectedCredential, parseFirstJson, summarizeRun), one sandbox per bench run, one

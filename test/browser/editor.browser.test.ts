@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The n8n editor in a real browser (Debian's chromium, headless, driven by playwright-core)
  * against the environment `npm run dev` gives a user: the real n8n with this package installed,

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** `npm run test:e2e:install`: install every n8n of versions.json (or N8N_E2E_VERSIONS) into the cache, nothing else. */
 import { CACHE_DIR, ensureN8n, loadVersions } from '../shared/n8n/install';
 

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Command line entry: `npm run emulator -- --port 8787 [--latency MS] [--expire-every N]`
  * Prints "HyperID emulator listening on http://127.0.0.1:PORT" first, then the demo credentials.

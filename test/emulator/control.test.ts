@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 import { startEmulator, type Emulator } from './server';
 import { call, control, tokenRequest } from './helpers';
 

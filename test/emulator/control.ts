@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The control API under /__emulator/, for tests: users, clients, tokens and sign-ins, faults, the
  * request log, counters, options, the clock, reset. Written for tests only; HyperID has no such API.

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** The HTTP plumbing every part answers through: the request context, bodies, replies, the request log. */
 import type * as http from 'node:http';
 import { OAUTH_FORM_PATHS, type RequestLogEntry } from './model';

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The login host, as Keycloak runs it for HyperID: OpenID discovery, the authorization endpoint,
  * token (code exchange, refresh), userinfo, logout, revocation (RFC 7009), introspection (RFC 7662).

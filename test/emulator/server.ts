@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * HyperID emulator: a real HTTP server that plays both the HyperID REST API (user data, user wallets)
  * and the HyperID login host as Keycloak runs it (OpenID discovery, auth, token, userinfo, logout,

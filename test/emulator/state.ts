@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The emulator's state, shared by its three parts (login host, user data API, control API): users,
  * clients, stored values, tokens and sessions, fault rules, the request log, counters, the clock and

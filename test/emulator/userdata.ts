@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The HyperID REST API: the 22 user-data endpoints (five families) and /user-wallets/get, with one
  * result-code table per endpoint (API.md "Family-specific codes"; the seeds win). Every call acts

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** Small helpers every part of the emulator uses: encodings, checks, masking, a seedable PRNG. */
 import * as crypto from 'node:crypto';
 

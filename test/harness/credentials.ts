@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * In-memory stand-ins for n8n's CLI `CredentialTypes` + `CredentialsHelper`:
  * - `CredentialTypes`: registry; parent types derived from the classes' `extends`, properties merged

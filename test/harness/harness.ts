@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * In-process n8n harness: runs a node's real execute() through n8n-core's WorkflowExecute, with the
  * real request helpers (httpRequestWithAuthentication, OAuth2 signing, refreshOAuth2Token; real axios

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Cancelling an execution (the editor's Stop button, a workflow timeout): n8n aborts the
  * execution's signal. The node starts no request after it, and every wait (retry backoff, the

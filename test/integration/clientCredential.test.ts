@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The HyperID Client credential and nodes/shared/hyperIdClient.ts through n8n-core's real
  * httpRequestWithAuthentication against the emulator: each client authentication HyperID offers

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Items that change the same stored value keep their input order under concurrency and retries;
  * batched reads give every item its own error (index, wallet / provider named) and isolate an

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The token request is bounded by the node's Timeout and Retries (n8n's OAuth2 client alone waits
  * up to 300 s), a refresh that succeeds after the node gave up on it is still saved by n8n, and

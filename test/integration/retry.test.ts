@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Transient faults (API.md: -4 retried with bounded backoff; issue 3: also HTTP 429/5xx, dropped
  * connections and timeouts) and the codes that must not be retried (-3, -5..-8).

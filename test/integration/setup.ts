@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 import * as http from 'node:http';
 
 import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * HyperID Sign-In node: its real execute() through n8n-core against the emulator, the test playing
  * the user's browser. A whole sign-in (authorization URL with PKCE -> redirect -> code exchange),

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Authentication "Each User's Tokens": every item acts for its own user; tokens refreshed once per
  * refresh token; the new pair on every output item of that user (success, Continue on Fail, and

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run test:queue`: many executions at once against the HyperID emulator, in n8n queue mode
  * (Postgres, Redis, one main, 2 workers) and in regular mode (one `n8n start`), on every version in
@@ -11,6 +12,11 @@
  *                               requests: none fails, every value stored
  *   queue: dead credential      the refresh token revoked: every execution of a burst fails with the
  *                               node's reconnect message; at most one refresh attempt per execution
+ *   queue: worker killed        kill -9 one worker during a steady load, a replacement started: nothing
+ *                               written twice, nothing lost without a failure report, the credential works
+ *   queue: Redis restarted      redis-server stopped and started (same port and folder) during a burst
+ *   queue: refresher killed     the worker is killed after its refresh was granted, before the answer:
+ *                               measured what the credential does next, and after a reconnect
  *   regular: burst at expiry    the first case with one n8n process
  *
  * n8n's HTTP Request node (generic OAuth2 credential) takes the same bursts: reported, not asserted.
@@ -25,6 +31,7 @@
  *   N8N_QUEUE_API_LATENCY_MS=50 N8N_QUEUE_TOKEN_DELAY_MS=300   the emulator's delays
  *   N8N_QUEUE_NO_HTTP=1          skip the HTTP Request node's bursts
  *   N8N_QUEUE_VERBOSE=1          echo every n8n log line (default: errors and warnings)
+ *   N8N_QUEUE_N8N_LOCKS=1        keep n8n's default job lock (else shortened: see LOCK_ENV)
  *   N8N_QUEUE_JSON=path          also write the figures as JSON
  */
 import * as fs from 'node:fs';
@@ -35,7 +42,7 @@ import { connectedCredential, DEMO, startHyperIdEmulator, type ImportableCredent
 import { ensureN8n, loadVersions, type N8nRuntime } from '../shared/n8n/install';
 import { assertBuilt } from '../shared/n8n/n8n';
 import { startDeployment, type Deployment } from '../shared/n8n/queue';
-import { stopAll, stopAllOnSignals } from '../shared/services/processes';
+import { stopAll, stopAllOnSignals, type ManagedProcess } from '../shared/services/processes';
 import { SET_BY_EMAIL_PATH, httpRequestSetWorkflow, hyperIdSetWorkflow, type CredentialRef } from './workflows';
 
 // ---------------------------------------------------------------------------------------------
@@ -43,10 +50,10 @@ import { SET_BY_EMAIL_PATH, httpRequestSetWorkflow, hyperIdSetWorkflow, type Cre
 // ---------------------------------------------------------------------------------------------
 
 const SIZES = {
-	full: { burst: 50, sustained: 300, sustainedSeconds: 30, dead: 50 },
-	ci: { burst: 50, sustained: 120, sustainedSeconds: 12, dead: 20 },
+	full: { burst: 50, sustained: 300, sustainedSeconds: 30, dead: 50, killCount: 200, killSeconds: 20, redisBurst: 50, redisWaitSeconds: 120 },
+	ci: { burst: 50, sustained: 120, sustainedSeconds: 12, dead: 20, killCount: 80, killSeconds: 12, redisBurst: 30, redisWaitSeconds: 20 },
 	/** for developing the suite */
-	small: { burst: 10, sustained: 30, sustainedSeconds: 6, dead: 5 },
+	small: { burst: 10, sustained: 30, sustainedSeconds: 6, dead: 5, killCount: 30, killSeconds: 6, redisBurst: 10, redisWaitSeconds: 20 },
 };
 const API_LATENCY_MS = envNumber('N8N_QUEUE_API_LATENCY_MS', 50);
 const TOKEN_DELAY_MS = envNumber('N8N_QUEUE_TOKEN_DELAY_MS', 300);
@@ -54,6 +61,19 @@ const EXPIRE_EVERY_REQUESTS = 60;
 /** past every access token's lifetime (the emulator's default, 1 hour) */
 const EXPIRE_ALL_SECONDS = 3600 + 60;
 const RECONNECT_MESSAGE = 'The HyperID sign-in has expired and could not be renewed';
+/** n8n's default `n8n worker --concurrency` */
+const WORKER_CONCURRENCY = 10;
+/**
+ * Bull's job lock (n8n: 60 s, renewed every 10 s, stalled jobs looked for every 30 s) shortened, so a
+ * killed worker's executions are failed within seconds; N8N_QUEUE_N8N_LOCKS=1 keeps n8n's defaults.
+ */
+const LOCK_ENV: NodeJS.ProcessEnv = process.env.N8N_QUEUE_N8N_LOCKS
+	? {}
+	: { QUEUE_WORKER_LOCK_DURATION: '10000', QUEUE_WORKER_LOCK_RENEW_TIME: '2500', QUEUE_WORKER_STALLED_INTERVAL: '5000' };
+/** the API's latency while a worker is killed: executions in flight on it when it dies */
+const KILL_LATENCY_MS = 400;
+/** how long the token endpoint holds its answer (the refresh already granted) while the worker that asked is killed */
+const CRASH_TOKEN_DELAY_MS = 3000;
 /** the whole run, then everything is stopped and the run fails */
 const RUN_LIMIT_MS = 40 * 60_000;
 
@@ -82,6 +102,9 @@ const CASE_NAMES = {
 	burst: 'queue: burst at expiry',
 	sustained: 'queue: sustained, tokens expiring',
 	dead: 'queue: dead credential',
+	killworker: 'queue: worker killed during a steady load',
+	redis: 'queue: Redis restarted during a burst',
+	refresher: 'queue: refreshing worker killed before the save',
 	regular: 'regular: burst at expiry',
 } as const;
 type CaseKey = keyof typeof CASE_NAMES;
@@ -141,20 +164,26 @@ function setsPerKey(log: RequestLogEntry[]): Map<string, number> {
 	return counts;
 }
 
-function storedValues(emulator: Emulator, expected: Map<string, string>): number {
-	const byEmail = emulator.store().data[DEMO.userId]?.['email'] ?? {};
-	let n = 0;
-	for (const [key, value] of expected) if (byEmail[key]?.value_data === value) n++;
-	return n;
-}
-
 // ---------------------------------------------------------------------------------------------
 // One load against one webhook, measured
 // ---------------------------------------------------------------------------------------------
 
+/** A fault injected while a load runs (it starts with the load). */
+interface LoadFault {
+	run(progress: { answered: () => number; started: number }): Promise<void>;
+	/** per webhook call [180 s] */
+	timeoutMs?: number;
+}
+
 interface Measured {
 	load: WebhookLoadResult;
 	expected: Map<string, string>;
+	/** keys[i]: the key of webhook call i */
+	keys: string[];
+	/** queue mode: the highest execution id before the load */
+	lastIdBefore: number;
+	/** keys whose expected value is in the emulator's store */
+	storedKeys: Set<string>;
 	stored: number;
 	storedOnce: number;
 	storedTwice: number;
@@ -172,25 +201,39 @@ async function measuredLoad(
 	count: number,
 	log: (l: string) => void,
 	everyMs = 0,
+	fault?: LoadFault,
 ): Promise<Measured> {
 	const before = deployment.mode === 'queue' ? await deployment.executionsByStatus(workflowId) : undefined;
+	const lastIdBefore = deployment.postgres ? await lastExecutionId(deployment) : 0;
 	emulator.clearRequests();
 	const expected = new Map<string, string>();
 	for (let i = 0; i < count; i++) expected.set(`${keyPrefix}-${i}`, `value ${i} of ${keyPrefix}`);
 	const keys = [...expected.keys()];
 	const step = Math.max(1, Math.ceil(count / 4));
-	const load = await webhookLoad({
+	let answered = 0;
+	const loading = webhookLoad({
 		url: deployment.webhookUrl(webhookPath),
 		count,
 		everyMs,
-		timeoutMs: 180_000,
+		timeoutMs: fault?.timeoutMs ?? 180_000,
 		body: (i) => ({ key: keys[i], value: expected.get(keys[i]) }),
 		onAnswer: (_call, done) => {
+			answered = done;
 			if (done % step === 0 || done === count) log(`    ${done}/${count} answered`);
 		},
 	});
+	// the fault runs beside the load; the load is awaited first, so its failure is the one reported
+	const faulting = fault?.run({ answered: () => answered, started: Date.now() }).then(
+		() => undefined,
+		(e: unknown) => e,
+	);
+	const load = await loading;
+	const faultError = await faulting;
+	if (faultError) throw faultError;
 	const requestLog = emulator.requests();
 	const perKey = setsPerKey(requestLog);
+	const byEmail = emulator.store().data[DEMO.userId]?.['email'] ?? {};
+	const storedKeys = new Set(keys.filter((k) => byEmail[k]?.value_data === expected.get(k)));
 	let storedOnce = 0;
 	let storedTwice = 0;
 	for (const key of keys) {
@@ -219,7 +262,10 @@ async function measuredLoad(
 	return {
 		load,
 		expected,
-		stored: storedValues(emulator, expected),
+		keys,
+		lastIdBefore,
+		storedKeys,
+		stored: storedKeys.size,
 		storedOnce,
 		storedTwice,
 		refresh: tokenRequests(requestLog),
@@ -261,8 +307,14 @@ interface Setup {
 	emulator: Emulator;
 	deployment: Deployment;
 	log: (l: string) => void;
-	ids: { hyperId: string; http: string; dead: string };
+	ids: { hyperId: string; http: string; dead: string; crash: string };
 	runTag: string;
+	crash: CrashCredential;
+}
+
+/** The credential the refresher-killed case spends; reconnect(): a new sign-in for it, importable. */
+interface CrashCredential {
+	reconnect(): ImportableCredential;
 }
 
 /** Expire every token, slow the API and the token endpoint: the state a burst at expiry meets. */
@@ -370,6 +422,307 @@ async function executionsMentioning(d: Deployment, workflowId: string, text: str
 }
 
 // ---------------------------------------------------------------------------------------------
+// Faults: a worker killed, Redis restarted, the refreshing process killed before the save
+// ---------------------------------------------------------------------------------------------
+
+async function lastExecutionId(d: Deployment): Promise<number> {
+	const rows = await d.postgres!.query('SELECT coalesce(max(id), 0) FROM execution_entity');
+	return Number(rows[0]?.[0] ?? 0);
+}
+
+/** n8n stores run data with `flatted`: one JSON array, every string inside an object an index into it. */
+export function unflatten(text: string): unknown {
+	const list = JSON.parse(text) as unknown[];
+	const done = new Map<number, unknown>();
+	const at = (i: number): unknown => {
+		if (done.has(i)) return done.get(i);
+		const v = list[i];
+		if (v === null || typeof v !== 'object') return v;
+		const out: Record<string, unknown> = Array.isArray(v) ? ([] as unknown as Record<string, unknown>) : {};
+		done.set(i, out);
+		for (const [k, x] of Object.entries(v)) out[k] = typeof x === 'string' ? at(Number(x)) : x;
+		return out;
+	};
+	return at(0);
+}
+
+interface ExecutionRecord {
+	id: number;
+	status: string;
+	/** the webhook body's key, found in the stored data */
+	key?: string;
+	/** resultData.error.message, when n8n stored one */
+	message?: string;
+}
+
+/** The executions of a workflow after `afterId` in Postgres: status, the key they were given, n8n's error message. */
+async function executionRecords(d: Deployment, workflowId: string, afterId: number, keys: string[]): Promise<ExecutionRecord[]> {
+	const rows = await d.postgres!.query(
+		`SELECT e.id, e.status, coalesce(d.data, '') FROM execution_entity e LEFT JOIN execution_data d ON d."executionId" = e.id ` +
+			`WHERE e."workflowId" = '${workflowId}' AND e.id > ${afterId} ORDER BY e.id`,
+	);
+	const known = new Set(keys);
+	return rows.map(([id, status, data]) => {
+		const key = [...(data ?? '').matchAll(/"([\w-]+)"/g)].map((m) => m[1]).find((k) => known.has(k));
+		let message: string | undefined;
+		try {
+			const run = unflatten(data) as { resultData?: { error?: { message?: unknown } } };
+			if (typeof run?.resultData?.error?.message === 'string') message = run.resultData.error.message;
+		} catch {
+			/* no data stored (e.g. an execution that never ran) */
+		}
+		return { id: Number(id), status, key, message };
+	});
+}
+
+/** Every execution of a load accounted for: what the caller got, what n8n stored, what the emulator stored. */
+interface Accounting {
+	sent: number;
+	/** webhook answered 2xx */
+	answeredOk: number;
+	/** webhook answered otherwise (status, or no answer), grouped: `HTTP 500 {...}` -> count */
+	callerFailures: Record<string, number>;
+	/** n8n's executions by status, and each failure's message: `error: message` -> count */
+	n8nStatus: Record<string, number>;
+	n8nFailures: Record<string, number>;
+	/** calls with no execution in n8n's database */
+	noExecution: number;
+	stored: number;
+	storedTwice: number;
+	/** stored although the caller or n8n reported the execution failed */
+	storedButFailed: number;
+	/** neither stored nor reported failed (by the caller and by n8n): a lost value */
+	lostSilently: string[];
+}
+
+async function account(d: Deployment, workflowId: string, m: Measured): Promise<Accounting> {
+	// stalled jobs are failed by the lock check, a little after the caller gave up: allow that to land
+	let records: ExecutionRecord[] = [];
+	const until = Date.now() + 30_000;
+	do {
+		records = await executionRecords(d, workflowId, m.lastIdBefore, m.keys);
+		if (records.every((r) => !['running', 'new'].includes(r.status))) break;
+		await new Promise((r) => setTimeout(r, 1000));
+	} while (Date.now() < until);
+	const byKey = new Map(records.filter((r) => r.key).map((r) => [r.key!, r]));
+	const perKey = setsPerKey(m.log);
+	const a: Accounting = {
+		sent: m.load.results.length,
+		answeredOk: m.load.results.filter((r) => r.ok).length,
+		callerFailures: {},
+		n8nStatus: {},
+		n8nFailures: {},
+		noExecution: 0,
+		stored: m.stored,
+		storedTwice: m.storedTwice,
+		storedButFailed: 0,
+		lostSilently: [],
+	};
+	const bump = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
+	a.noExecution = Math.max(0, a.sent - records.length);
+	for (const r of records) {
+		bump(a.n8nStatus, r.status);
+		if (r.status !== 'success') bump(a.n8nFailures, `${r.status}: ${r.message ?? '(no message)'}`);
+	}
+	for (const call of m.load.results) {
+		const key = m.keys[call.index];
+		const rec = byKey.get(key);
+		if (!call.ok) bump(a.callerFailures, call.status ? `HTTP ${call.status} ${JSON.stringify(call.body).slice(0, 120)}` : `no answer (${call.error})`);
+		const reportedFailed = !call.ok || (rec !== undefined && rec.status !== 'success');
+		const stored = (perKey.get(key) ?? 0) > 0 && m.storedKeys.has(key);
+		if (stored && reportedFailed) a.storedButFailed++;
+		if (!stored && !reportedFailed) a.lostSilently.push(key);
+	}
+	return a;
+}
+
+function accountingNote(a: Accounting): string {
+	const list = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${n}x ${k}`).join('; ');
+	return [
+		`caller: ${a.answeredOk} ok${Object.keys(a.callerFailures).length ? `, ${list(a.callerFailures)}` : ''}`,
+		`n8n: ${list(a.n8nStatus) || 'none'}${Object.keys(a.n8nFailures).length ? ` (${list(a.n8nFailures)})` : ''}`,
+		a.noExecution ? `${a.noExecution} calls with no execution in n8n` : '',
+		`stored though reported failed: ${a.storedButFailed}`,
+		`lost silently: ${a.lostSilently.length}`,
+	]
+		.filter(Boolean)
+		.join('; ');
+}
+
+/** What holds for every fault case: nothing written twice, nothing lost without a report. */
+function checkAccounting(a: Accounting, problems: string[]): void {
+	if (a.storedTwice) problems.push(`${a.storedTwice} values written more than once`);
+	if (a.lostSilently.length)
+		problems.push(`${a.lostSilently.length} values lost although neither the caller nor n8n reported a failure (${a.lostSilently.slice(0, 3).join(', ')})`);
+}
+
+/** One execution after a fault: whether the credential still works. */
+async function credentialWorks(s: Setup, workflowId: string, webhookPath: string, tag: string): Promise<{ works: boolean; detail: string }> {
+	const m = await measuredLoad(s.emulator, s.deployment, workflowId, webhookPath, `${s.runTag}-${tag}`, 1, () => undefined);
+	const refresh = `${m.refresh.ok} refresh granted, ${m.refresh.refused} refused`;
+	const works = m.load.failed === 0 && m.stored === 1;
+	return { works, detail: works ? `works (${refresh})` : `FAILS${failureSample(m)} (${refresh})` };
+}
+
+/** When the last failed call of a load was answered, seconds after `fromMs` (ms since the load started). */
+function lastFailureAfter(m: Measured, fromMs: number): string {
+	const failed = m.load.results.filter((r) => !r.ok);
+	return failed.length ? sec(Math.max(...failed.map((r) => r.startedMs + r.ms)) - fromMs) : '-';
+}
+
+const workerStarts = (w: ManagedProcess) => (w.output().match(/Worker started execution/g) ?? []).length;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** (a) kill -9 one worker a third into a steady load; its replacement starts at once, as a supervisor would. */
+async function caseKillWorker(s: Setup): Promise<string[]> {
+	const problems: string[] = [];
+	const { killCount: count, killSeconds } = SIZE;
+	const everyMs = Math.round((killSeconds * 1000) / count);
+	const victim = s.deployment.workers[0];
+	if (!victim || s.deployment.workers.length < 2) return ['needs 2 workers or more (N8N_QUEUE_WORKERS)'];
+	// tokens stay valid here: a kill while a refresh is on its way is the refresher case's subject
+	s.emulator.setOptions({ latencyMs: KILL_LATENCY_MS, expireTokensEveryRequests: 0 });
+	s.emulator.clearFaults();
+	s.log(
+		`  ${count} executions, one every ${everyMs} ms, API latency ${KILL_LATENCY_MS} ms; kill -9 ${victim.name} after ` +
+			`${(killSeconds / 4).toFixed(1)} s (once it runs an execution), then start a replacement ...`,
+	);
+	let replacement: ManagedProcess | undefined;
+	let activeAtKill = 0;
+	let replacementMs = 0;
+	let killedAtMs = 0;
+	const running = (w: ManagedProcess) => workerStarts(w) - (w.output().match(/Worker finished execution/g) ?? []).length;
+	const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-kill`, count, s.log, everyMs, {
+		timeoutMs: 120_000,
+		run: async ({ started }) => {
+			await pause(started + (killSeconds * 1000) / 4 - Date.now());
+			const until = Date.now() + 5000;
+			while (running(victim) < 1 && Date.now() < until) await pause(10);
+			activeAtKill = running(victim);
+			killedAtMs = Date.now() - started;
+			await s.deployment.killWorker(victim);
+			s.log(`    killed ${victim.name} (pid ${victim.pid}, about ${activeAtKill} executions running on it)`);
+			const t = Date.now();
+			replacement = await s.deployment.addWorker();
+			replacementMs = Date.now() - t;
+		},
+	});
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS });
+	const a = await account(s.deployment, s.ids.hyperId, m);
+	const after = await credentialWorks(s, s.ids.hyperId, 'hyperid-set', 'kill-after');
+	const ranOnReplacement = replacement ? workerStarts(replacement) : 0;
+	rows.push(
+		rowOf(s.runtime.version, 'queue', `HyperID node: ${victim.name} killed during ${count} over ${killSeconds}s`, m,
+			`${activeAtKill} running on it at the kill; ${accountingNote(a)}; the last failure answered ${lastFailureAfter(m, killedAtMs)} after the kill; replacement ready in ${sec(replacementMs)}, ran ${ranOnReplacement}; credential afterwards: ${after.detail}`),
+	);
+	s.log(`    ${accountingNote(a)}`);
+	checkAccounting(a, problems);
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS });
+	const failed = a.sent - a.answeredOk;
+	if (failed > WORKER_CONCURRENCY)
+		problems.push(`${failed} executions failed; only the ${WORKER_CONCURRENCY} a worker runs at once were on the killed worker`);
+	if (!after.works) problems.push(`the credential after the kill: ${after.detail}`);
+	return problems;
+}
+
+/** (b) stop and start redis-server (same port, same folder) while a burst runs. */
+async function caseRedisRestart(s: Setup): Promise<string[]> {
+	const problems: string[] = [];
+	const count = SIZE.redisBurst;
+	const redis = s.deployment.redis!;
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: 0 });
+	s.emulator.clearFaults();
+	s.log(`  ${count} executions at once; Redis restarted when ${Math.ceil(count / 5)} have answered ...`);
+	let downMs = 0;
+	const keys = { before: '?', after: '?' };
+	const dbsize = async () => (await redis.command(['DBSIZE'])).replace(/^:|\r\n$/g, '');
+	const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-redis`, count, s.log, 0, {
+		timeoutMs: SIZE.redisWaitSeconds * 1000,
+		run: async ({ answered }) => {
+			const until = Date.now() + 60_000;
+			while (answered() < Math.ceil(count / 5) && Date.now() < until) await pause(20);
+			keys.before = await dbsize();
+			({ downMs } = await redis.restart());
+			keys.after = await dbsize();
+			s.log(`    Redis restarted on the same port (down ${downMs} ms; keys ${keys.before} before, ${keys.after} after)`);
+		},
+	});
+	const a = await account(s.deployment, s.ids.hyperId, m);
+	const after = await credentialWorks(s, s.ids.hyperId, 'hyperid-set', 'redis-after');
+	rows.push(
+		rowOf(s.runtime.version, 'queue', `HyperID node: Redis restarted during a burst of ${count}`, m,
+			`Redis down ${downMs} ms, keys ${keys.before} before and ${keys.after} after; ${accountingNote(a)}; credential afterwards: ${after.detail}`),
+	);
+	s.log(`    ${accountingNote(a)}`);
+	checkAccounting(a, problems);
+	if (!after.works) problems.push(`the credential after the restart: ${after.detail}`);
+	return problems;
+}
+
+/**
+ * (c) The token endpoint grants a refresh and holds its answer; the worker that asked is killed meanwhile.
+ * HyperID rotates refresh tokens, so the stored one is spent and the new one died with the worker. Measured:
+ * the next execution (on a fresh worker), then a reconnect (a new sign-in stored over the credential).
+ */
+async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<string[]> {
+	const problems: string[] = [];
+	const d = s.deployment;
+	const before = d.workers.map(workerStarts);
+	const tokenRequests = () => s.emulator.stats().requestsByPath[TOKEN_PATH] ?? 0;
+	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: 0 });
+	// HyperID has granted the refresh (the stored refresh token is spent); the answer is on its way
+	s.emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: CRASH_TOKEN_DELAY_MS, times: 1 }]);
+	s.emulator.advanceClock(EXPIRE_ALL_SECONDS);
+	s.log(`  1 execution with an expired token; the token endpoint grants the refresh and holds its answer ${CRASH_TOKEN_DELAY_MS} ms; kill -9 the worker that asked ...`);
+	let victim: ManagedProcess | undefined;
+	let replacement: Promise<ManagedProcess> | undefined;
+	let killedAfterMs = 0;
+	let killedAtMs = 0;
+	const m = await measuredLoad(s.emulator, d, s.ids.crash, 'hyperid-crash-set', `${s.runTag}-crash`, 1, () => undefined, 0, {
+		timeoutMs: 120_000,
+		run: async ({ started }) => {
+			const seen = tokenRequests();
+			const until = Date.now() + 30_000;
+			while (tokenRequests() === seen && Date.now() < until) await pause(25);
+			if (tokenRequests() === seen) throw new Error('no refresh reached the token endpoint within 30 s');
+			const t = Date.now();
+			victim = d.workers.find((w, i) => workerStarts(w) > before[i]);
+			if (!victim) throw new Error('no worker logged "Worker started execution" for the refreshing execution');
+			killedAtMs = Date.now() - started;
+			await d.killWorker(victim);
+			killedAfterMs = Date.now() - t;
+			s.log(`    ${victim.name} killed ${killedAfterMs} ms after its refresh request arrived`);
+			replacement = d.addWorker();
+		},
+	});
+	// the held answer is logged when it is sent (to nobody)
+	const until = Date.now() + CRASH_TOKEN_DELAY_MS + 5000;
+	while (!s.emulator.requests().some((r) => r.path === TOKEN_PATH) && Date.now() < until) await pause(50);
+	const rotated = s.emulator.requests().filter((r) => r.path === TOKEN_PATH && r.status === 200).length;
+	const a = await account(d, s.ids.crash, m);
+	await replacement;
+	s.emulator.clearFaults();
+	const t = Date.now();
+	const next = await credentialWorks(s, s.ids.crash, 'hyperid-crash-set', 'crash-next');
+	const nextMs = Date.now() - t;
+	const mentioning = await executionsMentioning(d, s.ids.crash, RECONNECT_MESSAGE);
+	await d.importCredentials([creds.reconnect()]);
+	const reconnected = await credentialWorks(s, s.ids.crash, 'hyperid-crash-set', 'crash-reconnected');
+	rows.push(
+		rowOf(s.runtime.version, 'queue', 'HyperID node: worker killed after its refresh was granted, before the answer', m,
+			`${accountingNote(a)}; reported failed ${lastFailureAfter(m, killedAtMs)} after the kill; refresh granted to the dead worker: ${rotated}; next execution (${sec(nextMs)}): ${next.detail}` +
+				`, with the reconnect message: ${mentioning}; after reconnecting: ${reconnected.detail}`),
+	);
+	s.log(`    next execution: ${next.detail}; after reconnecting: ${reconnected.detail}`);
+	if (m.stored) problems.push('the killed execution stored its value');
+	if (rotated !== 1) problems.push(`the token endpoint granted ${rotated} refreshes to the killed worker (expected 1: it finishes what it received)`);
+	if (next.works) problems.push('the credential still worked after its rotated refresh token was lost: the case did not test the loss');
+	if (mentioning < 1) problems.push(`no execution carries "${RECONNECT_MESSAGE}"`);
+	if (!reconnected.works) problems.push(`after reconnecting the credential: ${reconnected.detail}`);
+	return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Per version and mode
 // ---------------------------------------------------------------------------------------------
 
@@ -378,6 +731,13 @@ function credentialsFor(emulator: Emulator, tag: string) {
 	const hyperIdRef: CredentialRef = { id: `q${tag}HyperId00001`.slice(0, 16).padEnd(16, '0'), name: 'HyperID (queue suite)' };
 	const deadRef: CredentialRef = { id: `q${tag}Dead000000001`.slice(0, 16).padEnd(16, '0'), name: 'HyperID, revoked (queue suite)' };
 	const oauthRef: CredentialRef = { id: `q${tag}OAuth200000001`.slice(0, 16).padEnd(16, '0'), name: 'Generic OAuth2 (queue suite)' };
+	const crashRef: CredentialRef = { id: `q${tag}Crash00000001`.slice(0, 16).padEnd(16, '0'), name: 'HyperID, refresher killed (queue suite)' };
+	// its own client: the refresh token it loses is its own session's
+	const crashSpec = { ...crashRef, clientId: 'queue-suite-crash-client', clientSecret: 'queue-suite-crash-secret' };
+	const crashCredential = () => {
+		const { id, name, type, data } = connectedCredential(emulator, crashSpec);
+		return { id, name, type, data };
+	};
 	const hyperId = connectedCredential(emulator, { ...hyperIdRef });
 	// its own client: revoking a refresh token ends every session of that user with that client
 	const dead = connectedCredential(emulator, {
@@ -409,7 +769,14 @@ function credentialsFor(emulator: Emulator, tag: string) {
 			},
 		},
 	};
-	return { hyperId, dead, oauth2, refs: { hyperId: hyperIdRef, dead: deadRef, oauth2: oauthRef } };
+	return {
+		hyperId,
+		dead,
+		oauth2,
+		crash: crashCredential(),
+		crashCredential: { reconnect: crashCredential },
+		refs: { hyperId: hyperIdRef, dead: deadRef, oauth2: oauthRef, crash: crashRef },
+	};
 }
 
 async function revoke(emulator: Emulator, refreshToken: string, clientId: string, clientSecret: string): Promise<void> {
@@ -438,24 +805,27 @@ async function runMode(runtime: N8nRuntime, mode: 'queue' | 'regular', cases: Ca
 		emulator = await startHyperIdEmulator();
 		const creds = credentialsFor(emulator, mode === 'queue' ? 'Q' : 'R');
 		const id16 = (name: string) => `q${mode[0]}${name}`.padEnd(16, '0').slice(0, 16);
-		const ids = { hyperId: id16('HyperIdSet'), http: id16('HttpReqSet'), dead: id16('DeadCredSet') };
+		const ids = { hyperId: id16('HyperIdSet'), http: id16('HttpReqSet'), dead: id16('DeadCredSet'), crash: id16('CrashCredSet') };
 		const workflows = [
 			hyperIdSetWorkflow(ids.hyperId, 'hyperid-set', creds.refs.hyperId),
 			httpRequestSetWorkflow(ids.http, 'http-set', creds.refs.oauth2, emulator.url),
-			...(mode === 'queue' ? [hyperIdSetWorkflow(ids.dead, 'hyperid-dead-set', creds.refs.dead)] : []),
+			...(mode === 'queue'
+				? [hyperIdSetWorkflow(ids.dead, 'hyperid-dead-set', creds.refs.dead), hyperIdSetWorkflow(ids.crash, 'hyperid-crash-set', creds.refs.crash)]
+				: []),
 		];
 		log(`${mode} mode: starting${mode === 'queue' ? ` Postgres, Redis, main and ${WORKERS} workers` : ' n8n'} (emulator on ${emulator.url}) ...`);
 		deployment = await startDeployment({
 			runtime,
 			mode,
 			workers: WORKERS,
-			credentials: [creds.hyperId, creds.dead, creds.oauth2].map(({ id, name, type, data }) => ({ id, name, type, data })),
+			credentials: [creds.hyperId, creds.dead, creds.oauth2, creds.crash].map(({ id, name, type, data }) => ({ id, name, type, data })),
+			env: mode === 'queue' ? LOCK_ENV : undefined,
 			workflows,
 			echo: process.env.N8N_QUEUE_VERBOSE ? /./ : undefined,
 			log,
 		});
 		log(`${mode} mode up in ${sec(Date.now() - started)}`);
-		const s: Setup = { runtime, emulator, deployment, log, ids, runTag };
+		const s: Setup = { runtime, emulator, deployment, log, ids, runTag, crash: creds.crashCredential };
 
 		// warm-up with a valid token: nodes loaded in every process before the measured bursts
 		emulator.setOptions({ latencyMs: 0 });
@@ -470,6 +840,9 @@ async function runMode(runtime: N8nRuntime, mode: 'queue' | 'regular', cases: Ca
 						['burst', caseBurst],
 						['sustained', caseSustained],
 						['dead', caseDead],
+						['killworker', caseKillWorker],
+						['redis', caseRedisRestart],
+						['refresher', (s) => caseRefresherKilled(s, s.crash)],
 					]
 				: [['regular', caseBurst]];
 		for (const [key, fn] of plan) {

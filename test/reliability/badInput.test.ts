@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 6: bad input matrix. Each malformed input sits at item 1 between two good items. Without
  * continueOnFail the run fails with a NodeOperationError (message, description, item index) before

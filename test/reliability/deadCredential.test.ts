@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 3: dead credential. The refresh answers `invalid_grant` (the stored refresh token was
  * already rotated, or the token endpoint refuses): the run stops at once with a message telling

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 8: isolation between client applications of the same user, and the https rule of the
  * custom environment (a token must not travel in clear).

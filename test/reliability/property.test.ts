@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 5: property-based run. Random sequences of set / get / delete / listKeys over random
  * keys, values (unicode, empty, 64 KiB, JSON) and families go through the node against the

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 7: secrets. Every campaign scans what its runs captured (see helpers.ts `Campaign.scan`).
  * This one drives the paths most likely to leak a token: every operation with the whole response

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 4: slow server. A request that hangs past the node's "Timeout" option fails with a
  * timeout message naming the item, and is retried like any other transient fault.

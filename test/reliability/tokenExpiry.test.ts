@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Campaign 2: token expiry. The emulator expires every access token after 100 served requests,
  * during a 2,000-item run with 8 requests in flight: every item succeeds, and the node refreshes

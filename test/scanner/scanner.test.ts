@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * n8n's verification scanner on this package, as n8n runs it before it verifies a community package:
  * `analyzePackage` on the source (package.json, nodes/, credentials/) and on the `npm pack` tarball

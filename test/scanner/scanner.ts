@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * n8n's verification scanner, `@n8n/scan-community-package`: installed beside the package, in
  * .cache/scanner/<version>/ (an npm project of its own, never in our dependencies, so our own

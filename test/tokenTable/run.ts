@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * `npm run test:tokens`: a service's token table in real Postgres, acted on by real n8n (each
  * version in versions.json) with n8n's own Postgres node and this node in "Each User's Tokens"

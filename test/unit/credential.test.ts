@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The COMPILED credential (dist/, run `npm run build` first; `npm test` does) resolved the way n8n does:
  * oAuth2Api parent properties + the credential's own, hidden fields pinned to their defaults, and the
@@ -22,7 +23,6 @@ const DIST = path.resolve(__dirname, '../../dist/credentials/HyperIdOAuth2Api.cr
 if (!fs.existsSync(DIST)) {
 	throw new Error(`${DIST} is missing: run "npm run build" first (npm test does it).`);
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { HyperIdOAuth2Api } = require(DIST) as { HyperIdOAuth2Api: new () => ICredentialType };
 
 const credential = new HyperIdOAuth2Api();

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * ItemParameters must return exactly what n8n's own expression engine returns for every item,
  * while evaluating item-independent parameters once. Checked against the real engine (n8n-core).

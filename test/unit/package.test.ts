@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,7 +30,8 @@ describe('package.json as n8n community-node verification reads it', () => {
 			'dist/credentials/HyperIdClientApi.credentials.js',
 		]);
 		expect(pkg.n8n.nodes).toEqual(['dist/nodes/HyperIdUserData/HyperIdUserData.node.js', 'dist/nodes/HyperIdSignIn/HyperIdSignIn.node.js']);
-		expect(pkg.files).toEqual(['dist']);
+		// not all of dist: n8n-node build also copies every .png/.svg of the repository (docs/screenshots) into it
+		expect(pkg.files).toEqual(['dist/nodes', 'dist/credentials', 'dist/icons']);
 	});
 
 	test('no runtime dependencies; n8n-workflow only as a peer', () => {
@@ -48,6 +50,7 @@ describe('package.json as n8n community-node verification reads it', () => {
 		expect(paths).toEqual(expect.arrayContaining(['dist/icons/hyperid.svg', 'dist/icons/hyperid.dark.svg']));
 		expect(paths).toContain('dist/nodes/HyperIdUserData/HyperIdUserData.node.json');
 		expect(paths.filter((path) => /test|emulator|harness/i.test(path))).toEqual([]);
+		expect(paths.filter((path) => /\.png$/.test(path))).toEqual([]);
 	});
 });
 

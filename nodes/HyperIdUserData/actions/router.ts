@@ -329,15 +329,15 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 	if (authenticationOf(ctx) !== AUTHENTICATION.userTokens) return new HyperIdSession(ctx, await readConnection(ctx), transport);
 	const client = await readClient(ctx);
 	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD);
-	let session: HyperIdSession | undefined;
 	const userTokens = new UserTokens(ctx, client, field, {
 		retries: transport.retries,
 		timeoutMs: transport.timeoutMs,
 		backoff: (attempt) => Math.min(30_000, transport.retryDelayMs * 2 ** (attempt - 1)),
 		cancelled: () => ctx.getExecutionCancelSignal?.()?.aborted === true,
-		onRefreshAttempt: () => session && session.stats.refreshes++,
+		// called on a refresh attempt during the run, after the session below exists
+		onRefreshAttempt: () => session.stats.refreshes++,
 	}, !ctx.continueOnFail());
-	session = new HyperIdSession(ctx, userTokensConnection(ctx, client), transport, userTokens);
+	const session = new HyperIdSession(ctx, userTokensConnection(ctx, client), transport, userTokens);
 	return session;
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Debian's chromium driven by playwright-core (Playwright's own browser download does not work
  * here). Headless, a fresh profile, and the networking flags without which this closed network

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The environment `npm run dev` gives a user, started for a browser test: the real n8n from the
  * e2e cache (test/shared/n8n/install.ts) in a temp user folder, on a free port, with this package

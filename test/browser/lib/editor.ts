@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Small helpers over n8n's editor UI (checked against n8n 2.8.x and 2.41.x). Selectors are n8n's own
  * data-test-id attributes where it has them; dropdowns are element-plus selects whose options

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * examples/04: one bad item (a wallet the user does not have). With Continue on Fail it becomes
  * {error, code} and the others go on; without, the execution fails with the node's own message and

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * On Error "Continue (using error output)": the item with an empty key leaves on the error output
  * with its message, the two others on the success output; "Continue (regular output)" keeps all

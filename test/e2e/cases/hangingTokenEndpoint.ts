@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * A token endpoint that accepts the connection and does not answer (here for 60 s): the node gives
  * up after Retries + 1 tries of Timeout each (Timeout 1 s, Retries 1) with a message that says so, and `n8n execute` ends long before the token endpoint would answer (n8n's own OAuth2

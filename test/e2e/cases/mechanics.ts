@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** The plumbing alone: built-in nodes run headless, and a hyperIdOAuth2Api credential survives import/export. */
 import assert from 'node:assert/strict';
 

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * examples/06 (issue 13): a record stored field by field (Auto-Map Input Fields, Define Below), read
  * back whole (Get Many), merged into other items (Merge Into Input Item; node version 1.1 batches

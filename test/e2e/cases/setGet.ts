@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** examples/01: set and get by identity provider and by wallet, JSON value format, list keys, delete. */
 import assert from 'node:assert/strict';
 

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** examples/02: a second client (another app of the same user) reads public keys through listSharedKeys, with paging. */
 import assert from 'node:assert/strict';
 

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Sign-in as n8n steps, in a running n8n (issue 17, 8b): the test plays a user's browser; n8n's
  * start webhook sends it to HyperID (the emulator) with state and a PKCE challenge; HyperID sends it

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * examples/03: the access token expires mid-run (the emulator answers -2 after three requests).
  * The node refreshes once, resends, the workflow succeeds, and n8n saved the rotated tokens.

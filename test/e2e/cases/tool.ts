@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * examples/05: the `hyperIdUserDataTool` variant n8n generates for usableAsTool nodes, called
  * headlessly through n8n's Tool Executor (@n8n/n8n-nodes-langchain.toolExecutor) with the

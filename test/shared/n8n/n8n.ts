@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * One n8n "instance" for tests: a temp N8N_USER_FOLDER with this package linked in as an installed
  * community package, driven through n8n's CLI (import:credentials, import:workflow, execute --id,

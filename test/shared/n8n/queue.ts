@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * A running n8n deployment for load tests, with this package installed as a community package in
  * every n8n process:
@@ -62,6 +63,10 @@ export interface Deployment {
 	executionsByStatus(workflowId: string): Promise<Record<string, number>>;
 	/** queue mode: start one more `n8n worker`; resolves when it is ready */
 	addWorker(): Promise<ManagedProcess>;
+	/** queue mode: SIGKILL a worker's process group (a crash: nothing finishes); it leaves `workers` */
+	killWorker(worker: ManagedProcess): Promise<void>;
+	/** import credentials with n8n's CLI while n8n runs (a user reconnecting one overwrites it by id) */
+	importCredentials(credentials: Array<{ id: string; name: string; type: string; data: object }>): Promise<void>;
 	/** n8n's output of every process (the last lines of each) */
 	output(lines?: number): string;
 	/** workers, main, Redis, Postgres; temp folders removed; idempotent */
@@ -78,6 +83,9 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 	const workerCount = mode === 'queue' ? (opts.workers ?? 2) : 0;
 	const sandboxes: N8nSandbox[] = [];
 	const workers: ManagedProcess[] = [];
+	/** killed by killWorker: exited, their task runners still stopped by stop() */
+	const killed: ManagedProcess[] = [];
+	let workerNumber = 0;
 	let main: ManagedProcess | undefined;
 	let postgres: Postgres | undefined;
 	let redis: Redis | undefined;
@@ -89,7 +97,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 	const stop = () =>
 		(stopping ??= (async () => {
 			// workers first (they finish or drop their jobs), then the main, then what they used
-			await Promise.all(workers.map((w) => w.stop()));
+			await Promise.all([...workers, ...killed].map((w) => w.stop()));
 			await main?.stop();
 			await redis?.stop();
 			await postgres?.stop();
@@ -180,7 +188,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 
 		const concurrency = opts.workerConcurrency ? [`--concurrency=${opts.workerConcurrency}`] : [];
 		const spawnWorker = async () => {
-			const name = `worker-${workers.length + 1}`;
+			const name = `worker-${++workerNumber}`;
 			const worker = await spawnN8n(sandbox(name), name, ['worker', ...concurrency], {
 				QUEUE_HEALTH_CHECK_ACTIVE: 'false',
 				QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
@@ -222,6 +230,21 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 				log(`${worker.name} ready (${sec(Date.now() - started)})`);
 				return worker;
 			},
+			killWorker: async (worker) => {
+				const i = workers.indexOf(worker);
+				if (i < 0) throw new Error(`${worker.name} is not a running worker`);
+				workers.splice(i, 1);
+				killed.push(worker);
+				try {
+					process.kill(-worker.pid, 'SIGKILL');
+				} catch {
+					/* already gone */
+				}
+				await worker.exited;
+			},
+			importCredentials: async (credentials) => {
+				await mainBox.importCredentials(credentials);
+			},
 			executionsByStatus: async (workflowId) => {
 				if (!postgres) throw new Error('executionsByStatus needs queue mode (Postgres)');
 				const rows = await postgres.query(
@@ -230,7 +253,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 				return Object.fromEntries(rows.map(([status, n]) => [status, Number(n)]));
 			},
 			output: (lines = 40) =>
-				[m, ...workers].map((p) => `--- ${p.name} ---\n${tailLines(p.output(), lines)}`).join('\n'),
+				[m, ...workers, ...killed].map((p) => `--- ${p.name} ---\n${tailLines(p.output(), lines)}`).join('\n'),
 			stop,
 		};
 	} catch (e) {

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * One ready-to-use real n8n + emulator: what `npm run demo`/`npm run examples` and the e2e runner
  * build on. Installs n8n if needed, starts the emulator, imports connected credentials.

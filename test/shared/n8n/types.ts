@@ -1,8 +1,7 @@
-import type { CredentialMeta, Emulator } from './hyperid';
+import type { CredentialMeta, CredentialSpec, Emulator } from './hyperid';
 import type { N8nRuntime } from './install';
 import type { N8nSandbox } from './n8n';
 import type { CredentialRef, WorkflowRunResult } from './workflow';
-import type { CredentialSpec } from './hyperid';
 
 export interface CaseContext {
 	runtime: N8nRuntime;

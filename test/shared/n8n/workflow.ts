@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Workflow files (examples/*.json) -> something n8n can import with known ids, and n8n's run data ->
  * per-node outputs that tests assert on and `npm run demo` prints.

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 import * as net from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it). */

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * A throw-away Postgres for tests: Debian's `postgresql` server binaries, a new cluster in a temp
  * folder, listening on a free 127.0.0.1 port (and a unix socket inside that folder), trust

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Long-running child processes for tests (n8n main and workers, Postgres, Redis): started in their
  * own process group, their output kept (the last 256 KiB), stopped with SIGTERM then SIGKILL, and

@@ -1,6 +1,9 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
- * A throw-away Redis for tests: Debian's `redis-server` on a free 127.0.0.1 port, no persistence,
- * its working folder a temp folder. Stopped (and the folder removed) by stop() or on exit.
+ * A throw-away Redis for tests: Debian's `redis-server` on a free 127.0.0.1 port, its working folder
+ * a temp folder, with a snapshot save point (so a clean stop writes dump.rdb and a restart loads it,
+ * as `systemctl restart redis-server` does with Debian's redis.conf; no append-only file). Stopped
+ * (and the folder removed) by stop() or on exit.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -13,12 +16,15 @@ import { onExitCleanup, startProcess, tailLines, type ManagedProcess } from './p
 export interface Redis {
 	host: string;
 	port: number;
-	process: ManagedProcess;
-	pid: number;
+	/** the running redis-server (a new one after restart()) */
+	readonly process: ManagedProcess;
+	readonly pid: number;
 	/** QUEUE_BULL_REDIS_* variables for n8n */
 	n8nEnv(): NodeJS.ProcessEnv;
 	/** one command in RESP (e.g. ['DBSIZE']); the raw reply */
 	command(args: string[]): Promise<string>;
+	/** stop redis-server (SIGTERM: it saves its snapshot) and start it again, same port and folder */
+	restart(): Promise<{ downMs: number }>;
 	stop(): Promise<void>;
 }
 
@@ -30,22 +36,30 @@ export async function startRedis(opts: { log?: (line: string) => void; binary?: 
 	const unregister = onExitCleanup(removeDir);
 	const port = await freePort();
 	const started = Date.now();
-	const proc = startProcess({
-		name: 'redis',
-		command: binary,
-		args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
-		cwd: dir,
-	});
+	// a save point makes SIGTERM write the snapshot; an hour's: no snapshot forks during a test run
+	const launch = () =>
+		startProcess({
+			name: 'redis',
+			command: binary,
+			args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '3600 1', '--appendonly', 'no', '--protected-mode', 'yes'],
+			cwd: dir,
+		});
+	let proc = launch();
+	const ready = async (p: ManagedProcess) => {
+		await p.waitForOutput(/Ready to accept connections/, 30_000);
+		const pong = await command(['PING']);
+		if (!pong.startsWith('+PONG')) throw new Error(`PING answered ${JSON.stringify(pong)}`);
+	};
+	let stopped = false;
 	const stop = async () => {
+		stopped = true;
 		await proc.stop();
 		removeDir();
 		unregister();
 	};
 	const command = (args: string[]) => resp(port, args);
 	try {
-		await proc.waitForOutput(/Ready to accept connections/, 30_000);
-		const pong = await command(['PING']);
-		if (!pong.startsWith('+PONG')) throw new Error(`PING answered ${JSON.stringify(pong)}`);
+		await ready(proc);
 	} catch (e) {
 		await stop();
 		const hint = /ENOENT|could not start/.test(proc.output()) ? ' (apt-get install redis-server)' : '';
@@ -55,10 +69,26 @@ export async function startRedis(opts: { log?: (line: string) => void; binary?: 
 	return {
 		host: '127.0.0.1',
 		port,
-		process: proc,
-		pid: proc.pid,
+		get process() {
+			return proc;
+		},
+		get pid() {
+			return proc.pid;
+		},
 		n8nEnv: () => ({ QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(port) }),
 		command,
+		restart: async () => {
+			if (stopped) throw new Error('Redis was stopped');
+			const t = Date.now();
+			await proc.stop();
+			proc = launch();
+			try {
+				await ready(proc);
+			} catch (e) {
+				throw new Error(`Redis did not start again on port ${port}: ${(e as Error).message}\n${tailLines(proc.output(), 10)}`);
+			}
+			return { downMs: Date.now() - t };
+		},
 		stop,
 	};
 }
