@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { pickVersion, startEditor, type Editor } from '../test/shared/n8n/editor';
 import { DEMO } from '../test/shared/n8n/hyperid';
 import { CACHE_DIR, loadVersions } from '../test/shared/n8n/install';
+import { clientCredential, SERVICE_CLIENT } from '../test/shared/n8n/signIn';
 import { DEFAULT_CREDENTIAL_NAME } from '../test/shared/n8n/workflow';
 
 const OWNER = { email: 'dev@example.com', firstName: 'Dev', lastName: 'User', password: 'HyperId-dev-1' };
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
 		port: Number(process.env.N8N_PORT || 5678),
 		emulatorPort: Number(process.env.HYPERID_EMULATOR_PORT || 5679),
 		credentials: [{ id: CREDENTIAL_ID, name: DEFAULT_CREDENTIAL_NAME }, SECOND],
+		// the service's own client, for the HyperID Sign-In node (examples/07)
+		extraCredentials: (emulator) => [clientCredential(emulator)],
 		importExamples: { idPrefix: 'hyperIdDevWf' },
 		owner: OWNER,
 		stdio: 'inherit',
@@ -76,6 +79,8 @@ async function main(): Promise<void> {
 			`  credential "${DEFAULT_CREDENTIAL_NAME}" (HyperID OAuth2 API, environment Custom) is connected to`,
 			`  the emulator at ${emulator.url} as user ${DEMO.email} ("${SECOND.name}": a second client app`,
 			`  of the same user); the node is "HyperID User Data".`,
+			`  credential "HyperID Client" (HyperID Client API, client ${SERVICE_CLIENT.clientId}) is your service's client for`,
+			`  "HyperID Sign-In": publish examples/07 and open ${baseUrl}/webhook/hyperid-sign-in/start to sign in.`,
 			examples.length ? `  example workflows imported: ${examples.map((e) => e.file).join(', ')}` : '',
 			`  emulator controls: ${emulator.url}/__emulator/requests (request log), /__emulator/store`,
 			`  n8n data: ${userFolder}  (N8N_DEV_FRESH=1 to start empty)`,

@@ -41,10 +41,11 @@ const probe: INodeType = {
 		const out: INodeExecutionData[] = [];
 		for (const [itemIndex, item] of this.getInputData().entries()) {
 			try {
+				const abortAfterMs = item.json.abortAfterMs as number | undefined;
 				const set = await requestTokens(
 					this,
 					{ grant_type: 'refresh_token', refresh_token: String(item.json.refreshToken) },
-					{ itemIndex },
+					{ itemIndex, abortSignal: abortAfterMs === undefined ? undefined : AbortSignal.timeout(abortAfterMs) },
 				);
 				out.push({ json: { ...set }, pairedItem: { item: itemIndex } });
 			} catch (error) {
@@ -66,13 +67,13 @@ function store(data: ICredentialDataDecryptedObject): CredentialStore {
 	);
 }
 
-async function refreshWith(credentials: CredentialStore, refreshToken: string) {
+async function refreshWith(credentials: CredentialStore, refreshToken: string, abortAfterMs?: number) {
 	emulator.clearRequests();
 	const result = await runNode({
 		nodeType: probe,
 		nodeTypeName: 'test.tokenProbe',
 		parameters: {},
-		inputItems: [{ refreshToken }],
+		inputItems: [{ refreshToken, ...(abortAfterMs === undefined ? {} : { abortAfterMs }) }],
 		credentials,
 	});
 	if (result.error) throw result.error;
@@ -143,6 +144,12 @@ describe('HyperID Client credential: client authentication at the token endpoint
 		expect(json).toMatchObject({ failed: true, isTokenEndpointError: true, kind: 'invalid_client' });
 		expect(String(json.message)).toMatch(/not https/);
 		expect(requests).toHaveLength(0);
+	});
+
+	it("the caller's abort signal ends the wait for a slow token endpoint", async () => {
+		emulator.setFaults([{ path: TOKEN_PATH, delayMs: 3_000 }]);
+		const { json } = await refreshWith(store({ clientSecret: DEMO.clientSecret }), emulator.createToken().refresh_token, 100);
+		expect(json).toMatchObject({ failed: true, kind: 'timeout', message: 'The token request to HyperID was cancelled' });
 	});
 
 	it('a missing secret or an unreadable private key is told plainly and nothing is sent', async () => {

@@ -123,6 +123,8 @@ describe('HyperID Sign-In: a whole sign-in', () => {
 		expect(out.codeVerifier).toBeUndefined();
 		const clash = await authorizationUrl({ options: { identityProvider: 'google', flowMode: 3 } });
 		expect(clash.error?.message).toMatch(/Identity Provider needs Flow Mode/);
+		const notANumber = await authorizationUrl({ options: { flowMode: '=wallet' } });
+		expect(notANumber.error?.message).toBe('Flow Mode must be a number, not "wallet" (item 0)');
 	});
 
 	it('Exchange Code: the user\'s tokens, user ID and email; the code works once', async () => {
@@ -242,6 +244,9 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		const renewed = (result.error as unknown as { context: { renewedTokens: IDataObject[] } }).context.renewedTokens;
 		expect(renewed).toEqual([expect.objectContaining({ itemIndex: 0, userId: 'alice', refreshToken: expect.any(String) })]);
 		expect(`${result.error?.message} ${(result.error as unknown as IDataObject).description}`).not.toContain(String(renewed[0].refreshToken));
+		// n8n-core keeps it with the execution's error (what an Error Workflow receives)
+		const executionError = result.run?.data.resultData.error as unknown as { context: { renewedTokens: IDataObject[] } };
+		expect(executionError.context.renewedTokens[0].refreshToken).toBe(renewed[0].refreshToken);
 		expect((await refresh([String(renewed[0].refreshToken)])).json[0].userId).toBe('alice');
 	});
 
@@ -260,5 +265,22 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		const result = await refresh(['any-refresh-token'], { credentials: down });
 		expect(result.error?.message).toMatch(/Could not reach HyperID's login host/);
 		expect((result.error as unknown as { context: IDataObject }).context.code).toBe('network');
+	});
+
+	it('HyperID slow: the Timeout option ends the wait with a timeout error; HyperID failing: a server error', async () => {
+		emulator.setFaults([{ path: TOKEN_PATH, delayMs: 2_000 }]);
+		const slow = await run({ resource: 'token', operation: 'refresh', refreshToken: 'any-refresh-token', options: { timeout: 200 } });
+		expect(slow.error?.message).toBe("HyperID did not answer the token request within 200 ms (item 0)");
+		expect((slow.error as unknown as { context: IDataObject }).context.code).toBe('timeout');
+		emulator.setFaults([{ path: TOKEN_PATH, status: 503 }]);
+		const failing = await refresh(['any-refresh-token']);
+		expect(failing.error?.message).toMatch(/answered the token request with HTTP 503/);
+		expect((failing.error as unknown as { context: IDataObject }).context.code).toBe('server');
+	});
+
+	it('a Timeout option that is not a number fails the item before anything is sent', async () => {
+		const result = await run({ resource: 'token', operation: 'refresh', refreshToken: 'x', options: { timeout: '=soon' } });
+		expect(result.error?.message).toMatch(/"Timeout \(Ms\)" must be a positive number/);
+		expect(result.tokenRequests).toBe(0);
 	});
 });

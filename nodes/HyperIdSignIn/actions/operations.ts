@@ -77,7 +77,7 @@ function absoluteUrl(item: Item, value: string): string {
 		throw invalid(item, `Redirect URI "${value}" is not a URL`, 'Enter the full URL HyperID sends the user back to, e.g. https://n8n.example.com/webhook/hyperid-sign-in.');
 	}
 	if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-		throw invalid(item, `Redirect URI "${value}" is not an http(s) URL`, 'Enter the https URL of your Webhook node (http only for a server on this machine).');
+		throw invalid(item, `Redirect URI "${value}" is not an http(s) URL`, 'Enter the http(s) URL of your Webhook node, e.g. https://n8n.example.com/webhook/hyperid-sign-in.');
 	}
 	return value;
 }
@@ -115,6 +115,9 @@ function getAuthorizationUrl(item: Item): Prepared {
 	const usePkce = item.ctx.getNodeParameter('usePkce', item.itemIndex, true) !== false;
 	const identityProvider = option(item, 'identityProvider');
 	let flowMode = item.options.flowMode === undefined || item.options.flowMode === '' ? undefined : Number(item.options.flowMode);
+	if (flowMode !== undefined && !Number.isInteger(flowMode)) {
+		throw invalid(item, `Flow Mode must be a number, not ${JSON.stringify(item.options.flowMode)}`, 'Pick a Flow Mode from the list (0 Web2 sign-in, 3 wallet sign-in, 4 wallet get, 6 guest upgrade, 9 identity provider).');
+	}
 	if (identityProvider !== '') {
 		if (flowMode !== undefined && flowMode !== 9) {
 			throw invalid(item, 'Identity Provider needs Flow Mode "Identity Provider"', 'Set Flow Mode to Identity Provider, or remove the Identity Provider option.');
@@ -138,7 +141,7 @@ function getAuthorizationUrl(item: Item): Prepared {
 				query.set('code_challenge_method', 'S256');
 				out.codeVerifier = codeVerifier;
 			}
-			if (flowMode !== undefined && Number.isFinite(flowMode)) query.set('flow_mode', String(flowMode));
+			if (flowMode !== undefined) query.set('flow_mode', String(flowMode));
 			if (identityProvider !== '') query.set('identity_provider', identityProvider);
 			const loginHint = option(item, 'loginHint');
 			if (loginHint !== '') query.set('login_hint', loginHint);

@@ -64,7 +64,9 @@ function toNodeError(ctx: IExecuteFunctions, operation: Operation, error: unknow
 	}
 	if (error instanceof TokenEndpointError) {
 		const { message, description } = explain(operation, error);
-		const code = error.oauthError ?? error.kind;
+		// HyperID's OAuth error where it refused; what went wrong on the way otherwise (stable to branch on)
+		const refused = ['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_request'].includes(error.kind);
+		const code = refused ? (error.oauthError ?? error.kind) : error.kind;
 		const failure = new NodeApiError(ctx.getNode(), { error: code } as JsonObject, {
 			message: `${message} (item ${itemIndex})`,
 			description,

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 
 import { callWithToken, tryRefresh } from '../../shared/n8n/requests';
 import { startDeployment, type Deployment } from '../../shared/n8n/queue';
-import { bindByType, browseSignIn, clientCredential, SERVICE_CLIENT, type BrowsedSignIn } from '../../shared/n8n/signIn';
+import { bindByType, browseSignIn, clientCredential, ownerSession, SERVICE_CLIENT, testCredential, type BrowsedSignIn } from '../../shared/n8n/signIn';
+import { generateKeyPairSync } from 'node:crypto';
 import type { CaseContext, E2ECase } from '../../shared/n8n/types';
 import { loadWorkflowFile, summarizeRun } from '../../shared/n8n/workflow';
 import { startPostgres, type Postgres } from '../../shared/services/postgres';
@@ -31,6 +32,8 @@ interface Observed {
 	browsed: BrowsedSignIn[];
 	users: string[][];
 	pendingSignIns: string[][];
+	/** n8n's credential test of the HyperID Client credential: method -> [right secret or key, wrong one] */
+	credentialTests: Record<string, Array<{ status: string; message?: string }>>;
 	output: string;
 }
 
@@ -59,7 +62,26 @@ async function run(ctx: CaseContext): Promise<Observed> {
 		const browsed: BrowsedSignIn[] = [];
 		// each user signs in; alice twice (a returning user: her row is updated, not doubled)
 		for (const user of [...USERS, USERS[0]]) browsed.push(await browseSignIn(deployment.baseUrl, user.email));
+		// n8n's own credential test ("Test" in the credential form), each client authentication, right and wrong
+		const cookie = await ownerSession(deployment.baseUrl);
+		const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+		const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+		emulator.addClient({ clientId: 'my-service-rsa', publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+		const credentialTests: Observed['credentialTests'] = {};
+		for (const method of ['clientSecretPost', 'clientSecretBasic', 'clientAssertionHs256']) {
+			credentialTests[method] = [];
+			for (const clientSecret of [SERVICE_CLIENT.clientSecret, 'not-the-secret']) {
+				credentialTests[method].push(await testCredential(deployment.baseUrl, cookie, client, { ...client.data, clientAuthentication: method, clientSecret }));
+			}
+		}
+		credentialTests.clientAssertionRs256 = [];
+		for (const privateKey of [keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), otherKey]) {
+			credentialTests.clientAssertionRs256.push(
+				await testCredential(deployment.baseUrl, cookie, client, { ...client.data, clientId: 'my-service-rsa', clientAuthentication: 'clientAssertionRs256', privateKey }),
+			);
+		}
 		return {
+			credentialTests,
 			browsed,
 			users: await postgres.query('SELECT user_id, email, access_token, refresh_token, expires_at > now(), refresh_expires_at > now() FROM hyperid_users ORDER BY user_id'),
 			pendingSignIns: await postgres.query('SELECT state FROM hyperid_sign_ins'),
@@ -96,17 +118,28 @@ export const signInWebhook: E2ECase = {
 			assert.deepEqual([b.status, b.body], [200, `Signed in as ${expected.email}`], `sign-in ${i + 1}`);
 		}
 		assert.deepEqual(pendingSignIns, [], 'each sign-in row was used once and removed');
+		// the workflow's first value, set with each user's own tokens (HyperID User Data, Each User's Tokens)
+		for (const user of USERS) {
+			const first = emulator.store().data[user.userId]?.['user-id']?.signed_in_at as { value_data?: string } | undefined;
+			assert.match(String(first?.value_data), /^\d{4}-\d\d-\d\dT/, `${user.userId}'s first value was set for them`);
+		}
 		assert.deepEqual(
 			users.map((row) => [row[0], row[1], row[4], row[5]]),
 			USERS.map((u) => [u.userId, u.email, 't', 't']),
 			'one row per user, expiry times in the future',
 		);
 		for (const [userId, , accessToken, refreshToken] of users) {
+			// 0: success, the user's keys listed (the first value); a refused token would be -1 or -2
 			assert.equal(await callWithToken(emulator, accessToken, '/user-data/by-user-id/list-get', {}), 0, `${userId}'s stored access token works`);
 			assert.equal(await tryRefresh(emulator, SERVICE_CLIENT.clientId, SERVICE_CLIENT.clientSecret, refreshToken), 200, `${userId}'s stored refresh token is live`);
 			assert.ok(!output.includes(refreshToken) && !output.includes(accessToken), `no token of ${userId} in n8n's output`);
 		}
 		assert.ok(!output.includes(SERVICE_CLIENT.clientSecret), "the client secret is not in n8n's output");
+		for (const [method, [right, wrong]] of Object.entries(observed.credentialTests)) {
+			assert.equal(right.status, 'OK', `n8n's credential test passes with the right secret or key (${method}): ${right.message}`);
+			assert.equal(wrong.status, 'Error', `n8n's credential test fails with a wrong secret or key (${method})`);
+			assert.ok(!String(wrong.message).includes('not-the-secret'), 'the wrong secret is not in the test message');
+		}
 	},
 	after() {
 		observed = undefined;

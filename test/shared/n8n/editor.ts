@@ -49,6 +49,8 @@ export interface StartEditorOptions {
 	 * tokens when it stops). The first is the default one example workflows are bound to.
 	 */
 	credentials: CredentialSpec[];
+	/** more credentials to import, made once the emulator is up (e.g. the HyperID Client of the sign-in example) */
+	extraCredentials?: (emulator: Emulator) => Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
 	/** import examples/*.json; ids are idPrefix + a counter, 16 characters in all (n8n's id length) */
 	importExamples?: false | { idPrefix: string };
 	/** created unless n8n already has an owner (a persistent user folder) */
@@ -168,7 +170,10 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 				(files.length ? ` and ${files.length} example workflows` : '') +
 				' into n8n ...',
 		);
-		await sandbox.importCredentials(opts.credentials.map((c) => connectedCredential(emulator!, c)));
+		await sandbox.importCredentials([
+			...opts.credentials.map((c) => connectedCredential(emulator!, c)),
+			...(opts.extraCredentials?.(emulator) ?? []),
+		]);
 		const examples: ImportedExample[] = [];
 		if (files.length && opts.importExamples) {
 			const { idPrefix } = opts.importExamples;

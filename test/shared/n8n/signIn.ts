@@ -81,3 +81,39 @@ export async function browseSignIn(n8nBaseUrl: string, email?: string): Promise<
 	const response = await fetch(callbackUrl, { signal: AbortSignal.timeout(60_000) });
 	return { authorizationUrl, callbackUrl, status: response.status, body: await response.text() };
 }
+
+const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Owner-passw0rd' };
+const BROWSER_ID = 'hyperid-sign-in-test';
+
+/** Sets up n8n's owner (a fresh n8n has none) and returns the session cookie for its REST API. */
+export async function ownerSession(n8nBaseUrl: string): Promise<string> {
+	const response = await fetch(`${n8nBaseUrl}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
+		body: JSON.stringify(OWNER),
+		signal: AbortSignal.timeout(30_000),
+	});
+	const cookie = response.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
+	if (!response.ok || !cookie) throw new Error(`n8n owner setup: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+	return cookie.split(';')[0];
+}
+
+/** n8n's own credential test (the editor's "Test" button: POST /rest/credentials/test) on an imported credential with `data`. */
+export async function testCredential(
+	n8nBaseUrl: string,
+	cookie: string,
+	credential: CredentialImport,
+	data: Record<string, unknown>,
+): Promise<{ status: string; message?: string }> {
+	const response = await fetch(`${n8nBaseUrl}/rest/credentials/test`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, cookie },
+		body: JSON.stringify({ credentials: { id: credential.id, name: credential.name, type: credential.type, data } }),
+		signal: AbortSignal.timeout(60_000),
+	});
+	const text = await response.text();
+	if (!response.ok) throw new Error(`n8n credential test: HTTP ${response.status} ${text.slice(0, 300)}`);
+	const body = JSON.parse(text) as { data?: { status: string; message?: string } };
+	if (!body.data) throw new Error(`n8n credential test: unexpected answer ${text.slice(0, 300)}`);
+	return body.data;
+}
