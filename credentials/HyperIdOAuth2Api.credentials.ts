@@ -5,7 +5,7 @@ import { DEFAULT_SCOPES } from './common/scopes';
 
 // The login host for each environment; hidden OAuth2 URLs are expressions over it because
 // n8n 2.41+ ignores stored values of hidden fields.
-const LOGIN_HOST = `${loginHostExpression((name) => `$self["${name}"]`)}.replace(/\\/+$/, "")`;
+const LOGIN_HOST = `${loginHostExpression((name) => `$self["${name}"]`)}.trim().replace(/\\/+$/, "")`;
 
 export class HyperIdOAuth2Api implements ICredentialType {
 	name = 'hyperIdOAuth2Api';

@@ -82,6 +82,16 @@ describe('HyperIdOAuth2Api (compiled)', () => {
 		expect(resolved.accessTokenUrl).toBe(`https://login.example.com${OIDC}/token`);
 	});
 
+	it('trims spaces around a pasted custom login URL, as the HyperID Client API credential does', () => {
+		const resolved = resolveCredentialData(types, 'hyperIdOAuth2Api', {
+			...base,
+			environment: 'custom',
+			loginUrl: '  https://login.example.com/ ',
+		});
+		expect(resolved.authUrl).toBe(`https://login.example.com${OIDC}/auth`);
+		expect(resolved.accessTokenUrl).toBe(`https://login.example.com${OIDC}/token`);
+	});
+
 	it('ignores stored values of hidden fields (n8n 2.41) and keeps the user scope', () => {
 		const resolved = resolveCredentialData(types, 'hyperIdOAuth2Api', {
 			...base,
