@@ -14,8 +14,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { callApi, credentialFor, otherClient, run, stored, useEmulator } from './setup';
-import type { Run } from './setup';
-import type { Emulator } from './setup';
+import type { Emulator, Run } from './setup';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started));
