@@ -54,7 +54,7 @@ export function isDeferred(error: unknown): boolean {
 	return (error as NodeOperationError | undefined)?.context?.renewalDeferred === true;
 }
 
-/** What `json.errorCode` of a failed item says, for a workflow to branch on. */
+/** What `errorCode` of a failed item says (json.errorCode, or json.error.errorCode on the error output of node version 1.2), to branch on. */
 export type UserTokenErrorCode =
 	| typeof SIGN_IN_ENDED
 	| 'TOKEN_MISSING'
