@@ -5,6 +5,7 @@ import type { Failure } from '../../shared/failedItem';
 import { failedItem, SIGN_IN_ENDED } from '../../shared/failedItem';
 import type { TokenErrorKind } from '../../shared/hyperIdClient';
 import { TokenEndpointError } from '../../shared/hyperIdClient';
+import { nameItem, namingItem } from '../../shared/itemIndex';
 import type { Operation, Prepared } from './operations';
 import { isOperation, prepare, SPENDS_TOKEN } from './operations';
 
@@ -63,25 +64,26 @@ function explain(operation: Operation, error: TokenEndpointError): { message: st
 function toNodeError(ctx: IExecuteFunctions, operation: Operation, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
 		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
-		return error;
+		return nameItem(error, itemIndex);
 	}
 	if (error instanceof TokenEndpointError) {
 		const { message, description, errorCode } = explain(operation, error);
 		// HyperID's OAuth error where it refused; what went wrong on the way otherwise (stable to branch on)
 		const refused = ['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_request'].includes(error.kind);
 		const code = refused ? (error.oauthError ?? error.kind) : error.kind;
+		const text = namingItem(message, itemIndex);
 		const failure = new NodeApiError(ctx.getNode(), { error: code } as JsonObject, {
-			message: `${message} (item ${itemIndex})`,
+			message: text,
 			description,
 			httpCode: error.httpStatus !== undefined ? String(error.httpStatus) : undefined,
 			itemIndex,
 		});
 		// NodeApiError may put n8n's generic text in place of the message
-		failure.message = `${message} (item ${itemIndex})`;
+		failure.message = text;
 		failure.context = { ...failure.context, itemIndex, code, ...(errorCode ? { errorCode } : {}) };
 		return failure;
 	}
-	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	return nameItem(new NodeOperationError(ctx.getNode(), error as Error, { itemIndex }), itemIndex);
 }
 
 /** A failed item under Continue on Fail (shared/failedItem.ts): the OAuth error or fault as `code`, `errorCode` where there is one. */

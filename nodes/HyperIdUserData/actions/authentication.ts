@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { FAILURE_FIELDS } from '../../shared/failedItem';
 import { AUTHENTICATION, DEFAULT_TOKENS_FIELD } from '../transport/userTokens';
 
 const forUserTokens = { show: { authentication: [AUTHENTICATION.userTokens] } };
@@ -55,6 +56,6 @@ export const refreshedTokensFieldOption: INodeProperties = {
 	type: 'string',
 	default: DEFAULT_TOKENS_FIELD,
 	description:
-		"Field of every output item of a user whose tokens were renewed: userId, accessToken, refreshToken, expiresAt, refreshExpiresAt. Store them: HyperID's old refresh token stops working.",
+		`Field of every output item of a user whose tokens were renewed: userId, accessToken, refreshToken, expiresAt, refreshExpiresAt. Store them: HyperID's old refresh token stops working. Not ${FAILURE_FIELDS.join(', ')}: a failed item's error uses those.`,
 	displayOptions: { show: { '/authentication': [AUTHENTICATION.userTokens] } },
 };

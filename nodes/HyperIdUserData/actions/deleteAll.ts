@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { withoutItem } from '../../shared/itemIndex';
 import { answersResendAfterUncertainAttempt, toNodeError } from '../transport/request';
 import { meaningOf } from '../transport/resultCodes';
 import { endpointFor } from './families';
@@ -55,7 +56,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 					if (deleted.length === 0) throw toNodeError(ctx, error, itemIndex);
 					// what was deleted is gone for good: the error says so
 					const notDeletedKeys = notIn(keys, deleted);
-					const message = `${(error as Error).message}. Deleted before this failure: ${quoted(deleted)}; not deleted: ${quoted(notDeletedKeys)}`;
+					const message = `${withoutItem((error as Error).message)} (item ${itemIndex}): Deleted before this failure: ${quoted(deleted)}; not deleted: ${quoted(notDeletedKeys)}`;
 					throw itemFailure(ctx, error as Error, itemIndex, message, { deletedKeys: deleted, notDeletedKeys });
 				}
 				responses.push(response);

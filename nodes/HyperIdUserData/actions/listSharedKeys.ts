@@ -74,7 +74,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 				if (!next) break;
 				if (seen.has(next)) {
 					throw new NodeApiError(ctx.getNode(), { next_search_id: next }, {
-						message: 'HyperID returned the same page twice while listing shared keys',
+						message: `HyperID returned the same page twice while listing shared keys (item ${itemIndex})`,
 						description: 'The paging of shared keys did not advance. Try again later; if it persists, report it.',
 						itemIndex,
 					});
@@ -83,7 +83,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 				searchId = next;
 				if (page === MAX_PAGES - 1 && keys.length < limit) {
 					throw new NodeApiError(ctx.getNode(), { next_search_id: next }, {
-						message: `Stopped listing shared keys after ${MAX_PAGES.toLocaleString('en-US')} pages (${keys.length} keys so far); HyperID says more follow`,
+						message: `Stopped listing shared keys after ${MAX_PAGES.toLocaleString('en-US')} pages (${keys.length} keys so far); HyperID says more follow (item ${itemIndex})`,
 						description: 'Turn off "Return All" and set a Limit, or raise "Page Size" in the options, so that the list fits.',
 						itemIndex,
 					});

@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Failure } from '../../shared/failedItem';
-import { failedItem } from '../../shared/failedItem';
+import { FAILURE_FIELDS, failedItem } from '../../shared/failedItem';
+import { nameItem, namingItem } from '../../shared/itemIndex';
 import { readConnection } from '../transport/connection';
 import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
 import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, isDeferred, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
@@ -105,12 +106,12 @@ function readSettings(
 
 /**
  * The same failure, told about another item that shared its request: its own error object, its
- * own index (also where the message names one), the same code and description.
+ * own index (its message names it), the same code and description.
  */
 function forItem(ctx: IExecuteFunctions, error: Error, fromIndex: number, itemIndex: number): Error {
 	if (itemIndex === fromIndex) return error;
-	if (error instanceof NodeApiError) return errorForItem(ctx.getNode(), error, itemIndex, { fromIndex });
-	const message = error.message.replace(`(item ${fromIndex})`, `(item ${itemIndex})`);
+	if (error instanceof NodeApiError) return errorForItem(ctx.getNode(), error, itemIndex);
+	const message = namingItem(error.message, itemIndex);
 	const copy = new NodeOperationError(ctx.getNode(), message, {
 		description: (error as NodeOperationError).description ?? undefined,
 		itemIndex,
@@ -337,6 +338,12 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 	if (authenticationOf(ctx) !== AUTHENTICATION.userTokens) return new HyperIdSession(ctx, await readConnection(ctx), transport);
 	const client = await readClient(ctx);
 	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD);
+	// a failed item carries the pair beside its error's fields (inside `error` on the error output)
+	if (FAILURE_FIELDS.includes(field)) {
+		throw new NodeOperationError(ctx.getNode(), `The Refreshed Tokens Field cannot be "${field}": a failed item's error uses that name`, {
+			description: `The names ${FAILURE_FIELDS.map((name) => `"${name}"`).join(', ')} are taken by the error of a failed item. Enter another name in Options → Refreshed Tokens Field, e.g. ${DEFAULT_TOKENS_FIELD}.`,
+		});
+	}
 	const userTokens = new UserTokens(ctx, client, field, {
 		retries: transport.retries,
 		timeoutMs: transport.timeoutMs,
@@ -425,6 +432,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const outcome = outcomes[itemIndex];
 		if (outcome instanceof Error) {
+			// whatever failed on the way (discovery, a page limit, a thrown helper): the message names the item
+			nameItem(outcome, itemIndex);
 			if (!continueOnFail) throw userTokens ? userTokens.withRefreshedTokens(outcome) : outcome;
 			output.push(failedItemOf(outcome, itemIndex, toErrorOutput, this.getNode().typeVersion));
 		} else if (outcome) {

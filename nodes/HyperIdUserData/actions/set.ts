@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { withoutItem } from '../../shared/itemIndex';
 import { endpointFor } from './families';
 import { itemFailure, quoted } from './itemFailure';
 import {
@@ -237,7 +238,7 @@ function keyFailure(ctx: IExecuteFunctions, itemIndex: number, entries: Entry[],
 	const storedKeys = entries.filter((_, position) => isStored(position)).map((entry) => entry.key);
 	const notStoredKeys = entries.filter((_, position) => !isStored(position)).map((entry) => entry.key);
 	const key = entries[failedAt].key;
-	const message = `Key "${key}" was not stored (item ${itemIndex}): ${cause.message}. Stored: ${quoted(storedKeys)}; not stored: ${quoted(notStoredKeys)}`;
+	const message = `Key "${key}" was not stored (item ${itemIndex}): ${withoutItem(cause.message)}. Stored: ${quoted(storedKeys)}; not stored: ${quoted(notStoredKeys)}`;
 	return itemFailure(ctx, cause, itemIndex, message, { key, storedKeys, notStoredKeys });
 }
 

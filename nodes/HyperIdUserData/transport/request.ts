@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeError, NodeOperationError } from 'n8n-workflow';
 
+import { nameItem, namingItem } from '../../shared/itemIndex';
 import type { Connection, HyperIdContext } from './connection';
 import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
 import { mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
@@ -66,18 +67,17 @@ function retryAfterMs(headers: IDataObject | undefined): number | undefined {
 
 /**
  * A failure shared by several items (a run-wide credential failure, a combined read), told about
- * one of them: its own error object with that item's index (also where the message names the item
- * `fromIndex`), the same message, description, code and context. `body` is the error response
+ * one of them: its own error object with that item's index (its message names this item, see
+ * shared/itemIndex.ts), the same description, code and context. `body` is the error response
  * n8n keeps with it; by default the message.
  */
 export function errorForItem(
 	node: INode,
 	error: NodeApiError,
 	itemIndex: number,
-	options: { body?: JsonObject; fromIndex?: number; httpCode?: string } = {},
+	options: { body?: JsonObject; httpCode?: string } = {},
 ): NodeApiError {
-	const message =
-		options.fromIndex === undefined ? error.message : error.message.replace(`(item ${options.fromIndex})`, `(item ${itemIndex})`);
+	const message = namingItem(error.message, itemIndex);
 	const copy = new NodeApiError(node, options.body ?? { error: message }, {
 		message,
 		description: error.description ?? undefined,
@@ -93,13 +93,14 @@ export function errorForItem(
 /** Any failure as the node's own error, carrying the item it belongs to. */
 export function toNodeError(ctx: HyperIdContext, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
-		return error;
+		if (error.context.itemIndex !== undefined) return error;
+		error.context.itemIndex = itemIndex;
+		return nameItem(error, itemIndex);
 	}
 	if (error instanceof NodeError) {
-		return new NodeOperationError(ctx.getNode(), error, { itemIndex, description: error.description ?? undefined });
+		return nameItem(new NodeOperationError(ctx.getNode(), error, { itemIndex, description: error.description ?? undefined }), itemIndex);
 	}
-	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	return nameItem(new NodeOperationError(ctx.getNode(), error as Error, { itemIndex }), itemIndex);
 }
 
 /**
@@ -327,7 +328,7 @@ export class HyperIdSession {
 
 	/** An answer without a result code: most likely the API URL points somewhere else. */
 	private notHyperId(url: string, status: unknown, endpoint: Endpoint, itemIndex: number): NodeApiError {
-		const message = `HyperID answered HTTP ${String(status)} without a result code while trying to ${endpoint.action}`;
+		const message = `HyperID answered HTTP ${String(status)} without a result code while trying to ${endpoint.action} (item ${itemIndex})`;
 		const error = new NodeApiError(this.ctx.getNode(), { status: String(status) } as JsonObject, {
 			message,
 			description: `${url} did not answer like the HyperID API. Check the API URL (or the environment) in the HyperID credential.`,
@@ -442,10 +443,14 @@ export class HyperIdSession {
 	private wrapUnexpected(error: unknown, endpoint: Endpoint, itemIndex: number): NodeApiError {
 		if (error instanceof NodeApiError && error.context.itemIndex !== undefined) return error;
 		const reason = String((error as Error)?.message ?? error);
-		return new NodeApiError(this.ctx.getNode(), { error: reason } as JsonObject, {
-			message: `Could not ${endpoint.action}: ${reason}`,
+		const message = `Could not ${endpoint.action} (item ${itemIndex}): ${reason}`;
+		const failure = new NodeApiError(this.ctx.getNode(), { error: reason } as JsonObject, {
+			message,
 			description: 'The request to HyperID failed before an answer arrived. Check the credential\'s URLs and the network.',
 			itemIndex,
 		});
+		// NodeApiError may put n8n's generic text in place of the message
+		failure.message = message;
+		return failure;
 	}
 }

@@ -1,6 +1,8 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { namingItem } from '../../shared/itemIndex';
+
 /** What a HyperID result code means, independent of its number (which differs per endpoint). */
 export type Meaning =
 	| 'success'
@@ -145,19 +147,22 @@ export function resultError(
 ): NodeApiError {
 	const result = Number(response.result);
 	const meaning = meaningOf(endpoint, result);
-	const { message, description } = meaning
+	const { message: what, description } = meaning
 		? explain(meaning, endpoint, subject, attempts)
 		: {
 				message: `HyperID answered with an unknown result code ${result} while trying to ${endpoint.action}`,
 				description:
 					'This code is not in HyperID\'s documented table for this endpoint. Retry later; if it persists, report it with the code.',
 			};
+	const message = namingItem(what, itemIndex);
 	const error = new NodeApiError(node, { result, ...(response.request_id !== undefined ? { request_id: response.request_id } : {}) } as JsonObject, {
 		message,
 		description,
 		httpCode: String(result),
 		itemIndex,
 	});
+	// NodeApiError may put n8n's generic text in place of the message
+	error.message = message;
 	error.context.resultCode = result;
 	error.context.meaning = meaning ?? 'unknown';
 	return error;
