@@ -204,8 +204,8 @@ describe('answers with a result code on any HTTP status; Retry-After; token endp
 		// one refresh, retried twice, for all 20 items (before: a new refresh for every item that came after)
 		expect(tokenCalls.length).toBe(3);
 		expect(r.json).toHaveLength(20);
-		r.json.forEach((item) => {
-			expect(item.error).toBe('Could not reach HyperID to renew the sign-in');
+		r.json.forEach((item, index) => {
+			expect(item.error).toBe(`Could not reach HyperID to renew the sign-in (item ${index})`);
 			expect(item.code).toBe('503');
 		});
 		expect(r.outputs?.[0].map((item) => (item.pairedItem as { item: number }).item)).toEqual(items.map((_, i) => i));

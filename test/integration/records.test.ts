@@ -370,7 +370,7 @@ describe('Get Many', () => {
 			[{ wallet: '0x00000000000000000000000000000000000000ff' }, { wallet: DEMO.publicWallet }],
 			true,
 		);
-		expect(r.json[0]).toMatchObject({ error: 'Wallet 0x00000000000000000000000000000000000000ff does not belong to this user', code: -6 });
+		expect(r.json[0]).toMatchObject({ error: 'Wallet 0x00000000000000000000000000000000000000ff does not belong to this user (item 0)', code: -6 });
 		expect(r.json[1]).toEqual({ key: 'a', value: '1', scope: 'public' });
 		expect(pairedItems(r)).toEqual([{ item: 0 }, { item: 1 }]);
 	});
@@ -417,7 +417,7 @@ describe('Delete All', () => {
 		await seed(BY_USER_ID, { a: '1' });
 		emulator.setFaults([{ path: '/user-data/by-user-id/delete', result: -3 }]);
 		const r = await run(emulator, credentialFor(emulator), params(BY_USER_ID, 'deleteAll', { options: {} }), [{}], true);
-		expect(r.json).toEqual([expect.objectContaining({ code: -3, error: 'HyperID denied access: this credential may not delete keys by user ID' })]);
+		expect(r.json).toEqual([expect.objectContaining({ code: -3, error: 'HyperID denied access: this credential may not delete keys by user ID (item 0)' })]);
 	});
 });
 
@@ -442,7 +442,7 @@ describe('Delete All: what a failure part-way or a key not deleted leaves', () =
 		expect(item.code).toBe(-3);
 		expect(item.deletedKeys).toEqual(keys.slice(0, 100));
 		expect(item.notDeletedKeys).toEqual(keys.slice(100));
-		expect(item.error).toMatch(/^HyperID denied access: this credential may not delete keys by user ID\. Deleted before this failure: "k000", .*"k099"; not deleted: "k100", .*"k149"$/);
+		expect(item.error).toMatch(/^HyperID denied access: this credential may not delete keys by user ID \(item 0\): Deleted before this failure: "k000", .*"k099"; not deleted: "k100", .*"k149"$/);
 		expect(pairedItems(r)).toEqual([{ item: 0 }]);
 		expect(Object.keys(stored(emulator, 'user-id'))).toEqual(keys.slice(100));
 	});

@@ -237,7 +237,7 @@ describe('a refresh that fails says what to fix; only invalid_grant means "recon
 		const credentials = expiring({ clientSecret: 'not-the-secret' });
 		const r = await runOne(credentials);
 		const error = errorOf(r);
-		expect(error.message).toBe('HyperID refused the credential\'s client ID or client secret');
+		expect(error.message).toBe('HyperID refused the credential\'s client ID or client secret (item 0)');
 		expect(error.description).toMatch(/Client ID and Client Secret/);
 		expect(textOf(error)).not.toMatch(/reconnect/i);
 		expect(error.httpCode).toBe('invalid_client');
@@ -278,7 +278,7 @@ describe('a refresh that fails says what to fix; only invalid_grant means "recon
 		};
 		const r = await runOne(credentials);
 		const error = errorOf(r);
-		expect(error.message).toBe('HyperID renewed the sign-in, but n8n could not save the new token: SQLITE_BUSY: database is locked');
+		expect(error.message).toBe('HyperID renewed the sign-in, but n8n could not save the new token: SQLITE_BUSY: database is locked (item 0)');
 		expect(textOf(error)).toMatch(/database/);
 		expect(tokenRequests(r)).toHaveLength(1);
 	});

@@ -39,7 +39,7 @@ test('a token endpoint that accepts and hangs: Retries + 1 token requests of Tim
 	const credentials = expiring();
 	const r = await run(emulator, credentials, setByEmail({ timeout: 300, retries: 1 }), [{ key: 'a' }]);
 	const error = errorOf(r);
-	expect(error.message).toBe('HyperID\'s token endpoint did not answer within 300 ms when renewing the sign-in');
+	expect(error.message).toBe('HyperID\'s token endpoint did not answer within 300 ms when renewing the sign-in (item 0)');
 	expect(error.description).toMatch(/raise "Timeout" or "Retries"/);
 	expect(textOf(error)).not.toMatch(/reconnect/i);
 	// two token requests (Retries 1), and the run ended before either was answered

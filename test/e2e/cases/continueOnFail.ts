@@ -11,7 +11,7 @@ import { apiCalls } from '../../shared/n8n/requests';
 import type { E2ECase } from '../../shared/n8n/types';
 
 const BAD = '0x000000000000000000000000000000000000dead';
-const MESSAGE = `Wallet ${BAD} does not belong to this user`;
+const MESSAGE = `Wallet ${BAD} does not belong to this user (item 2)`;
 
 export const continueOnFail: E2ECase = {
 	name: '04 bad item: Continue on Fail gives {error, code}; off, the run fails with the node message',

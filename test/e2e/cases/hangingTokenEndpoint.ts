@@ -37,7 +37,7 @@ export const hangingTokenEndpoint: E2ECase = {
 		assert.equal(r.ok, false, 'the execution failed');
 		const node = r.nodes[NODE]?.[0];
 		assert.ok(node?.error, 'the node failed');
-		assert.equal(node.error.message, `HyperID's token endpoint did not answer within ${TIMEOUT_MS} ms when renewing the sign-in`);
+		assert.equal(node.error.message, `HyperID's token endpoint did not answer within ${TIMEOUT_MS} ms when renewing the sign-in (item 0)`);
 		assert.match(String(node.error.description), /raise "Timeout" or "Retries"/);
 		assert.doesNotMatch(`${node.error.message} ${String(node.error.description)}`, /reconnect/i);
 		const bound = TIMEOUT_MS * (RETRIES + 1) + RETRY_DELAY_MS + SLACK_MS;
