@@ -5,8 +5,8 @@ import { bindWorkflow, loadWorkflowFile } from './workflow';
 describe('versions.json', () => {
 	const names = (spec: string, suite?: string) => loadVersions(spec, suite).map((v) => v.n8n);
 
-	it('n8n 1.x is in the e2e suite only; the other suites keep 2.8.4 first and 2.41.1 newest', () => {
-		expect(names('', 'e2e')).toEqual(['1.123.81', '2.8.4', '2.41.1']);
+	it('n8n 1.x is in the e2e and token-table suites only; the others keep 2.8.4 first and 2.41.1 newest', () => {
+		for (const suite of ['e2e', 'tokens', 'all']) expect(names('', suite)).toEqual(['1.123.81', '2.8.4', '2.41.1']);
 		for (const suite of [undefined, 'queue']) expect(names('', suite)).toEqual(['2.8.4', '2.41.1']);
 	});
 
