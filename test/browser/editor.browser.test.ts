@@ -9,6 +9,9 @@
  *   npm run screenshots                       the same run, screenshots into docs/screenshots/
  *
  * Screenshots go to .cache/browser-screenshots/ otherwise (and failure-*.png on a failure).
+ *
+ * The last two tests create a HyperID Client API credential through the editor, and n8n gives a new
+ * node the credential saved last: tests that expect the connected "HyperID account" come before them.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
