@@ -8,10 +8,10 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-// The same environment-to-host rule as the HyperID OAuth2 API credential, over $credentials.
-const LOGIN_HOST =
-	'($credentials.environment === "custom" ? String($credentials.loginUrl || "") : $credentials.environment === "sandbox" ? "https://login-sandbox.hypersecureid.com" : "https://login.hypersecureid.com").trim().replace(/\\/+$/, "")';
-const OPENID_CONNECT_PATH = '/auth/realms/HyperID/protocol/openid-connect';
+import { environmentProperties, isLoopback, loginHostExpression, OPENID_CONNECT_PATH } from './common/environment';
+
+// The environment's login host, read from the credential under test.
+const LOGIN_HOST = `${loginHostExpression((name) => `$credentials.${name}`)}.trim().replace(/\\/+$/, "")`;
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** A client assertion is good for this long: enough for one request, too short to replay later. */
 const ASSERTION_LIFETIME_SECONDS = 60;
@@ -28,11 +28,6 @@ class ClientCredentialError extends Error {
 		super(message);
 		this.name = 'ClientCredentialError';
 	}
-}
-
-function isLoopback(hostname: string): boolean {
-	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Where the request goes, absolute; the client's secret must not travel in clear. */
@@ -192,60 +187,7 @@ export class HyperIdClientApi implements ICredentialType {
 			type: 'notice',
 			default: '',
 		},
-		{
-			displayName: 'Environment',
-			name: 'environment',
-			type: 'options',
-			options: [
-				{
-					name: 'Production',
-					value: 'production',
-					description: 'login.hypersecureid.com and api.hypersecureid.com',
-				},
-				{
-					name: 'Sandbox',
-					value: 'sandbox',
-					description: 'login-sandbox.hypersecureid.com, for testing with a sandbox client',
-				},
-				{
-					name: 'Custom',
-					value: 'custom',
-					description: 'Your own login and API URLs, e.g. a self-hosted or emulated HyperID',
-				},
-			],
-			default: 'production',
-		},
-		{
-			displayName: 'Sandbox API URL',
-			name: 'sandboxApiUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://api-sandbox.example.com',
-			description:
-				'REST API base URL of the sandbox. Leave empty to read it from the sandbox discovery document (rest_api_token_endpoint).',
-			displayOptions: { show: { environment: ['sandbox'] } },
-		},
-		{
-			displayName: 'Login URL',
-			name: 'loginUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://login.example.com',
-			description:
-				'Base URL of the HyperID login (OpenID Connect) server, without /auth/realms/…. Plain http is only accepted for localhost.',
-			displayOptions: { show: { environment: ['custom'] } },
-			required: true,
-		},
-		{
-			displayName: 'API URL',
-			name: 'apiUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://api.example.com',
-			description:
-				'REST API base URL. Leave empty to read it from the discovery document (rest_api_token_endpoint). Plain http is only accepted for localhost.',
-			displayOptions: { show: { environment: ['custom'] } },
-		},
+		...environmentProperties(),
 		{
 			displayName: 'Client ID',
 			name: 'clientId',

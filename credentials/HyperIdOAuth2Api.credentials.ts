@@ -1,10 +1,11 @@
 import type { Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
+import { environmentProperties, loginHostExpression, OPENID_CONNECT_PATH } from './common/environment';
+import { DEFAULT_SCOPES } from './common/scopes';
+
 // The login host for each environment; hidden OAuth2 URLs are expressions over it because
 // n8n 2.41+ ignores stored values of hidden fields.
-const LOGIN_HOST =
-	'($self["environment"] === "custom" ? String($self["loginUrl"] || "") : $self["environment"] === "sandbox" ? "https://login-sandbox.hypersecureid.com" : "https://login.hypersecureid.com").replace(/\\/+$/, "")';
-const OPENID_CONNECT_PATH = '/auth/realms/HyperID/protocol/openid-connect';
+const LOGIN_HOST = `${loginHostExpression((name) => `$self["${name}"]`)}.trim().replace(/\\/+$/, "")`;
 
 export class HyperIdOAuth2Api implements ICredentialType {
 	name = 'hyperIdOAuth2Api';
@@ -25,60 +26,7 @@ export class HyperIdOAuth2Api implements ICredentialType {
 			type: 'notice',
 			default: '',
 		},
-		{
-			displayName: 'Environment',
-			name: 'environment',
-			type: 'options',
-			options: [
-				{
-					name: 'Production',
-					value: 'production',
-					description: 'login.hypersecureid.com and api.hypersecureid.com',
-				},
-				{
-					name: 'Sandbox',
-					value: 'sandbox',
-					description: 'login-sandbox.hypersecureid.com, for testing with a sandbox client',
-				},
-				{
-					name: 'Custom',
-					value: 'custom',
-					description: 'Your own login and API URLs, e.g. a self-hosted or emulated HyperID',
-				},
-			],
-			default: 'production',
-		},
-		{
-			displayName: 'Sandbox API URL',
-			name: 'sandboxApiUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://api-sandbox.example.com',
-			description:
-				'REST API base URL of the sandbox. Leave empty to read it from the sandbox discovery document (rest_api_token_endpoint).',
-			displayOptions: { show: { environment: ['sandbox'] } },
-		},
-		{
-			displayName: 'Login URL',
-			name: 'loginUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://login.example.com',
-			description:
-				'Base URL of the HyperID login (OpenID Connect) server, without /auth/realms/…. Plain http is only accepted for localhost.',
-			displayOptions: { show: { environment: ['custom'] } },
-			required: true,
-		},
-		{
-			displayName: 'API URL',
-			name: 'apiUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://api.example.com',
-			description:
-				'REST API base URL. Leave empty to read it from the discovery document (rest_api_token_endpoint). Plain http is only accepted for localhost.',
-			displayOptions: { show: { environment: ['custom'] } },
-		},
+		...environmentProperties(),
 		{
 			displayName: 'Grant Type',
 			name: 'grantType',
@@ -101,7 +49,7 @@ export class HyperIdOAuth2Api implements ICredentialType {
 			displayName: 'Scope',
 			name: 'scope',
 			type: 'string',
-			default: 'openid email user-data-get user-data-set',
+			default: DEFAULT_SCOPES,
 			description:
 				'Space-separated scopes to request. Add more (e.g. user-wallet-public-data) if you need them.',
 		},

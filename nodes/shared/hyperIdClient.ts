@@ -6,11 +6,10 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
+import { OPENID_CONNECT_PATH } from '../../credentials/common/environment';
 import { connectionFromCredentials } from '../HyperIdUserData/transport/connection';
 
 export const CLIENT_CREDENTIAL_TYPE = 'hyperIdClientApi';
-
-const OPENID_CONNECT_PATH = '/auth/realms/HyperID/protocol/openid-connect';
 
 /** The endpoints under the realm's openid-connect path (API.md "OAuth2 / OpenID Connect"). */
 export const ENDPOINT_PATHS = {
@@ -24,7 +23,8 @@ export const ENDPOINT_PATHS = {
 
 export type EndpointName = keyof typeof ENDPOINT_PATHS;
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long a call waits for HyperID's answer unless the node's Timeout option says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface TokenSet {
 	accessToken: string;

@@ -137,6 +137,18 @@ describe('HyperID emulator: faults, log, reset, counters, options', () => {
 			expect((await call(emu, '/user-data/get', { value_keys: ['k'] }, token)).json.result).toBe(1);
 		});
 
+		test('skip lets that many matching requests through first (they write), then the rule applies', async () => {
+			emu.setFaults([{ path: '/user-data/by-email/set', skip: 2, result: -6 }]);
+			expect((await call(emu, '/user-data/by-email/get', { value_keys: ['a'] }, token)).json.result).toBe(1); // other path: not counted
+			expect((await set('a')).json.result).toBe(0);
+			expect((await set('b')).json.result).toBe(0);
+			expect((await set('c')).json.result).toBe(-6);
+			expect((await set('c')).json.result).toBe(0);
+			expect(Object.keys(emu.store().data['demo-user'].email).sort()).toEqual(['a', 'b', 'c']);
+			expect(emu.faults()).toEqual([]);
+			expect((await control(emu, 'POST', 'faults', { rules: [{ result: -4, skip: -1 }] })).status).toBe(400);
+		});
+
 		test('invalid fault rules are refused with 400', async () => {
 			expect((await control(emu, 'POST', 'faults', { rules: [{ path: '/x' }] })).status).toBe(400);
 			expect((await control(emu, 'POST', 'faults', { rules: [{ result: -4, probability: 2 }] })).status).toBe(400);

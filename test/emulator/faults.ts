@@ -18,6 +18,8 @@ export function setFaults(st: EmulatorState, rules: FaultRule[], seedValue?: num
 		}
 		const times: number = r.times ?? 1;
 		if (!Number.isInteger(times) || (times < 1 && times !== -1)) throw new EmulatorError(400, `${where}.times must be an integer >= 1 or -1`);
+		const skip: number = r.skip ?? 0;
+		if (!Number.isInteger(skip) || skip < 0) throw new EmulatorError(400, `${where}.skip must be an integer >= 0`);
 		if (r.result !== undefined && !Number.isInteger(r.result)) throw new EmulatorError(400, `${where}.result must be an integer`);
 		if (r.status !== undefined && (!Number.isInteger(r.status) || (r.status as number) < 200 || (r.status as number) > 599)) {
 			throw new EmulatorError(400, `${where}.status must be an HTTP status`);
@@ -36,18 +38,22 @@ export function setFaults(st: EmulatorState, rules: FaultRule[], seedValue?: num
 		if (r.result === undefined && r.status === undefined && r.delayMs === undefined && r.answerDelayMs === undefined && r.reset !== true) {
 			throw new EmulatorError(400, `${where} needs result, status, delayMs, answerDelayMs or reset`);
 		}
-		return { ...r, times, remaining: times };
+		return { ...r, times, remaining: times, skipRemaining: skip };
 	});
 	st.faultRules = next;
 	if (seedValue !== undefined) st.rng = mulberry32(seedValue);
 }
 
-/** The first live rule for this request, used up by one; a rule without a path matches every user-data path. */
+/** The first live rule for this request, used up by one (after its `skip`); a rule without a path matches every user-data path. */
 export function pickFault(st: EmulatorState, path: string, isUserData: boolean): ActiveFault | undefined {
 	for (const rule of st.faultRules) {
 		if (rule.remaining === 0) continue;
 		const matches = rule.path !== undefined ? rule.path === path : isUserData;
 		if (!matches) continue;
+		if (rule.skipRemaining > 0) {
+			rule.skipRemaining--;
+			continue;
+		}
 		if (rule.probability !== undefined && rule.probability < 1 && !(st.rng() < rule.probability)) continue;
 		if (rule.remaining > 0) rule.remaining--;
 		st.stats.faultsApplied++;

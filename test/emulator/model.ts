@@ -209,6 +209,8 @@ export interface FaultRule {
 	path?: string;
 	/** How many matching requests it answers. [1]; -1 = unlimited. */
 	times?: number;
+	/** Let this many matching requests through (handled normally) before it applies, e.g. to fail a resend and not the first try. [0] */
+	skip?: number;
 	/** Answer HTTP 200 {result}. */
 	result?: number;
 	/** Answer this HTTP status with {error} (and `result`, when given too). */
@@ -228,6 +230,8 @@ export interface FaultRule {
 export interface ActiveFault extends FaultRule {
 	/** Remaining uses; -1 = unlimited. */
 	remaining: number;
+	/** Matching requests still let through before it applies. */
+	skipRemaining: number;
 }
 
 export interface RequestLogEntry {

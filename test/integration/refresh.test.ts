@@ -2,6 +2,8 @@
  * Refresh-and-resend (API.md "Decisions": -1/-2 or HTTP 401 -> refresh once, resend once; refresh
  * tokens rotate). The emulator expires tokens for real; the CredentialStore records what is saved.
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
 import {
 	TOKEN_PATH,
@@ -9,6 +11,7 @@ import {
 	credentialFor,
 	DEMO,
 	errorOf,
+	expiredCredentialFor,
 	N8N_GENERIC_MESSAGES,
 	run,
 	stored,
@@ -219,18 +222,7 @@ test('HTTP 401 with a result code: the code decides (-3, access denied), no refr
 });
 
 describe('a refresh that fails says what to fix; only invalid_grant means "reconnect"', () => {
-	/** A credential whose access token has expired (the first request refreshes), with `overrides`. */
-	const expiring = (overrides: Record<string, unknown> = {}) => {
-		const grant = emulator.createToken({ expiresIn: 0 });
-		return new CredentialStore(
-			hyperIdCustomCredentials(emulator.url, {
-				clientId: DEMO.clientId,
-				clientSecret: DEMO.clientSecret,
-				oauthTokenData: { access_token: grant.access_token, refresh_token: grant.refresh_token, token_type: 'Bearer' },
-				...overrides,
-			}),
-		);
-	};
+	const expiring = (overrides: IDataObject = {}) => expiredCredentialFor(emulator, overrides);
 	const runOne = async (credentials: CredentialStore) => await run(emulator, credentials, setByEmail({ retries: 1, timeout: 5000 }), items(2));
 
 	test('invalid_grant (refresh token already used): reconnect', async () => {

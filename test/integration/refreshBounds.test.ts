@@ -4,26 +4,16 @@
  * up to 300 s), a refresh that succeeds after the node gave up on it is still saved by n8n, and
  * one execution's cancellation does not fail another waiting for the same shared refresh.
  */
-import { hyperIdCustomCredentials, runNode, CredentialStore } from '../harness/harness';
+import { runNode } from '../harness/harness';
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
-import { apiRequests, callApi, DEMO, errorOf, sleep, stored, textOf, TOKEN_PATH, useEmulator } from './setup';
+import { apiRequests, callApi, errorOf, expiredCredentialFor, sleep, stored, textOf, TOKEN_PATH, useEmulator } from './setup';
 import type { Emulator } from './setup';
 import { run } from './setup';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started));
 
-/** A credential whose access token has expired: its first request refreshes. */
-function expiring(): CredentialStore {
-	const grant = emulator.createToken({ expiresIn: 0 });
-	return new CredentialStore(
-		hyperIdCustomCredentials(emulator.url, {
-			clientId: DEMO.clientId,
-			clientSecret: DEMO.clientSecret,
-			oauthTokenData: { access_token: grant.access_token, refresh_token: grant.refresh_token, token_type: 'Bearer' },
-		}),
-	);
-}
+const expiring = () => expiredCredentialFor(emulator);
 
 const setByEmail = (options: Record<string, unknown>) => ({
 	resource: 'userDataByEmail',

@@ -26,6 +26,11 @@ export function credentialFor(emulator: Emulator, token: CreateTokenOptions = {}
 	);
 }
 
+/** A credential whose access token has already expired: its first request refreshes. `extra` overrides its fields. */
+export function expiredCredentialFor(emulator: Emulator, extra: IDataObject = {}): CredentialStore {
+	return credentialFor(emulator, { expiresIn: 0 }, extra);
+}
+
 export interface Run extends RunNodeResult {
 	json: IDataObject[];
 	/** API calls the emulator saw during this run (user data and token endpoint). */

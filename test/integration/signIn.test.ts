@@ -173,7 +173,7 @@ describe('HyperID Sign-In: a whole sign-in', () => {
 		expect(refreshed.json[0].refreshToken).not.toBe(tokens.refreshToken);
 		const spent = await refresh([String(tokens.refreshToken)]);
 		expect(spent.error?.message).toBe("This user's HyperID sign-in has ended; they must sign in again (item 0)");
-		expect((spent.error as unknown as { context: IDataObject }).context).toMatchObject({ code: 'invalid_grant', itemIndex: 0 });
+		expect((spent.error as unknown as { context: IDataObject }).context).toMatchObject({ code: 'invalid_grant', errorCode: 'SIGN_IN_ENDED', itemIndex: 0 });
 		expect(JSON.stringify({ m: spent.error?.message, d: (spent.error as unknown as IDataObject).description })).not.toContain(String(tokens.refreshToken));
 	});
 
@@ -211,7 +211,12 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		const [a, b] = [await signIn(), await signIn()];
 		const result = await refresh([String(a.refreshToken), 'spent-or-unknown', String(b.refreshToken)], { onError: 'continueRegularOutput' });
 		expect(result.json.map((j) => (j.error ? j.code : j.userId))).toEqual(['alice', 'invalid_grant', 'alice']);
-		expect(result.json[1].error).toBe("This user's HyperID sign-in has ended; they must sign in again (item 1)");
+		expect(result.json[1]).toEqual({
+			error: "This user's HyperID sign-in has ended; they must sign in again (item 1)",
+			code: 'invalid_grant',
+			errorCode: 'SIGN_IN_ENDED',
+			description: expect.any(String),
+		});
 		expect(result.outputs?.[0].map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});
 
@@ -221,9 +226,31 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 		const [main, errors] = result.outputs as INodeExecutionData[][];
 		expect(main.map((i) => [i.json.userId, i.pairedItem])).toEqual([['alice', { item: 0 }], ['alice', { item: 2 }]]);
 		expect(errors.map((i) => [(i.json.error as IDataObject).code, i.pairedItem])).toEqual([['invalid_grant', { item: 1 }]]);
-		expect(errors[0].json.error).toMatchObject({ message: "This user's HyperID sign-in has ended; they must sign in again (item 1)", description: expect.any(String) });
+		expect(errors[0].json.error).toEqual({
+			message: "This user's HyperID sign-in has ended; they must sign in again (item 1)",
+			code: 'invalid_grant',
+			errorCode: 'SIGN_IN_ENDED',
+			description: expect.any(String),
+		});
+		expect(errors[0]).not.toHaveProperty('error');
 		// n8n adds the input item's fields to an item on the error output
 		expect(errors[0].json.refreshToken).toBe('spent-or-unknown');
+	});
+
+	it('errorCode SIGN_IN_ENDED is for a refused Refresh alone: a refused code, a refused client or HyperID down have only their code', async () => {
+		const url = (await authorizationUrl()).json[0];
+		const back = await browse(String(url.authorizationUrl));
+		const other = (await authorizationUrl()).json[0];
+		const refusedCode = await exchange(String(back.get('code')), String(other.codeVerifier), {}, { onError: 'continueRegularOutput' });
+		expect(refusedCode.json[0]).toMatchObject({ code: 'invalid_grant' });
+		expect(refusedCode.json[0]).not.toHaveProperty('errorCode');
+		const a = await signIn();
+		const refusedClient = await refresh([String(a.refreshToken)], { onError: 'continueRegularOutput', credentials: credentials({ clientSecret: 'wrong-secret-123' }) });
+		expect(refusedClient.json[0]).toMatchObject({ code: 'invalid_client' });
+		expect(refusedClient.json[0]).not.toHaveProperty('errorCode');
+		const down = await refresh(['any-refresh-token'], { onError: 'continueRegularOutput', credentials: credentials({ loginUrl: 'http://127.0.0.1:9' }) });
+		expect(down.json[0]).toMatchObject({ code: 'network' });
+		expect(down.json[0]).not.toHaveProperty('errorCode');
 	});
 
 	it('an empty refresh token fails the run before anything is sent, naming the item', async () => {

@@ -284,7 +284,8 @@ test('a wrong client secret: CLIENT_REFUSED on the items that needed a refresh, 
 	expect((await refreshAtEmulator(emulator, user.refreshToken)).access_token).toEqual(expect.any(String));
 });
 
-test('Continue (using error output): failed items leave on the error output; a renewed user\'s failed item hands its new pair on through the success output', async () => {
+/** Two users, both expired; the second's consent withdrawn. Items: user 0 ok, user 0 with a key too long, user 1. */
+async function errorOutputRun(typeVersion: number) {
 	const users = newUsers(emulator, 2);
 	const client = clientCredential(emulator);
 	await revokeConsent(emulator, users[1].refreshToken);
@@ -298,18 +299,88 @@ test('Continue (using error output): failed items leave on the error output; a r
 			{ ...users[0], key: 'x'.repeat(300) },
 			{ ...users[1], key: 'ok' },
 		],
-		{ nodeOverrides: { onError: 'continueErrorOutput' } },
+		{ nodeOverrides: { onError: 'continueErrorOutput' }, typeVersion },
 	);
 	const [success, failure] = r.taskData?.data?.main ?? [];
-	// n8n-core sets an error-output item's json to {error: message}: the pair of item 1 comes out beside it
-	expect(success?.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-	const pair = success?.[0].json.hyperidTokens as IDataObject;
+	return { users, success: success ?? [], failure: failure ?? [] };
+}
+
+const SIGN_IN_ENDED_MESSAGE = "This user's HyperID sign-in has ended; they must sign in again (item 2)";
+
+test("Continue (using error output), node version 1.2: a renewed user's failed item carries its new pair inside error; errorCode and code are fields", async () => {
+	const { users, success, failure } = await errorOutputRun(1.2);
+	// no pair-only item on the success output
+	expect(success.map((item) => item.pairedItem)).toEqual([{ item: 0 }]);
+	const pair = success[0].json.hyperidTokens as IDataObject;
 	expect(pair).toMatchObject({ userId: users[0].userId, refreshToken: expect.any(String) });
-	expect(success?.[1].json).toEqual({ hyperidTokens: pair });
-	expect(failure?.map((item) => item.pairedItem)).toEqual([{ item: 1 }, { item: 2 }]);
-	expect(failure?.[1].json).toEqual({ error: "This user's HyperID sign-in has ended; they must sign in again (item 2)" });
-	expect(failure?.[1].error?.context).toMatchObject({ errorDetails: { errorCode: 'SIGN_IN_ENDED' } });
+	expect(failure.map((item) => item.pairedItem)).toEqual([{ item: 1 }, { item: 2 }]);
+	for (const item of failure) expect(item).not.toHaveProperty('error');
+	const renewedFailed = failure[0].json.error as IDataObject;
+	expect(renewedFailed.hyperidTokens).toEqual(pair);
+	expect(renewedFailed.message).toMatch(/HyperID refused the key/);
+	// the input row's fields are beside error (n8n-core merges them), the new pair only inside it
+	expect(failure[0].json.refreshToken).toBe(users[0].refreshToken);
+	expect(failure[0].json).not.toHaveProperty('hyperidTokens');
+	const ended = failure[1].json.error as IDataObject;
+	expect(ended).toEqual({
+		message: SIGN_IN_ENDED_MESSAGE,
+		code: 'invalid_grant',
+		errorCode: 'SIGN_IN_ENDED',
+		description: expect.stringMatching(/sign-in again/),
+		// nothing was renewed for this user
+	});
+	// the new tokens are nowhere in an error's text
+	const texts = failure.map((item) => `${(item.json.error as IDataObject).message} ${(item.json.error as IDataObject).description}`).join(' ');
+	expect(texts).not.toContain(String(pair.refreshToken));
+	expect(texts).not.toContain(String(pair.accessToken));
+});
+
+test("Continue (using error output), node version 1.2: the pair goes under the Refreshed Tokens Field's name inside error", async () => {
+	const users = newUsers(emulator, 1);
+	emulator.advanceClock(3700);
+	const r = await runForUsers(
+		emulator,
+		clientCredential(emulator),
+		userTokens({ resource: 'userDataByEmail', operation: 'set', key: '={{ $json.key }}', value: 'v', options: { refreshedPairField: 'renewed' } }),
+		[{ ...users[0], key: 'x'.repeat(300) }],
+		{ nodeOverrides: { onError: 'continueErrorOutput' }, typeVersion: 1.2 },
+	);
+	const [success, failure] = r.taskData?.data?.main ?? [];
+	expect(success).toEqual([]);
+	const error = failure?.[0].json.error as IDataObject;
+	expect(error.renewed).toMatchObject({ userId: users[0].userId, refreshToken: expect.any(String) });
+	expect(error).not.toHaveProperty('hyperidTokens');
+	// the renewed pair works: it was the one HyperID issued last
+	expect((await refreshAtEmulator(emulator, String((error.renewed as IDataObject).refreshToken))).access_token).toEqual(expect.any(String));
+});
+
+test.each([1, 1.1])("Continue (using error output), node version %s: unchanged, a renewed user's failed item hands its new pair on through the success output", async (version) => {
+	const { users, success, failure } = await errorOutputRun(version);
+	// n8n-core sets an error-output item's json to {error: message}: the pair of item 1 comes out beside it
+	expect(success.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+	const pair = success[0].json.hyperidTokens as IDataObject;
+	expect(pair).toMatchObject({ userId: users[0].userId, refreshToken: expect.any(String) });
+	expect(success[1].json).toEqual({ hyperidTokens: pair });
+	expect(failure.map((item) => item.pairedItem)).toEqual([{ item: 1 }, { item: 2 }]);
+	expect(failure[1].json).toEqual({ error: SIGN_IN_ENDED_MESSAGE });
+	expect(failure[1].error?.context).toMatchObject({ errorDetails: { errorCode: 'SIGN_IN_ENDED' } });
 	expect(JSON.stringify(failure)).not.toContain(String(pair.refreshToken));
+});
+
+test('a Set of several keys whose user must sign in again keeps errorCode SIGN_IN_ENDED beside the keys not stored', async () => {
+	const [user] = newUsers(emulator, 1);
+	await revokeConsent(emulator, user.refreshToken);
+	emulator.advanceClock(3700);
+	const r = await runForUsers(
+		emulator,
+		clientCredential(emulator),
+		userTokens({ resource: 'userDataByEmail', operation: 'set', dataMode: 'defineBelow', fields: { values: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] } }),
+		[user],
+		{ continueOnFail: true },
+	);
+	expect(r.json).toEqual([
+		expect.objectContaining({ code: 'invalid_grant', errorCode: 'SIGN_IN_ENDED', storedKeys: [], notStoredKeys: ['a', 'b'] }),
+	]);
 });
 
 test('HTTP 401 without a result code and -1 are refusals too: refreshed once, resent', async () => {

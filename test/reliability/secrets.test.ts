@@ -140,6 +140,20 @@ function withoutOwnField(value: unknown): unknown {
 	return value;
 }
 
+/**
+ * The error output as the node made it: n8n-core adds the paired input item's fields (here the
+ * user's row, tokens included) beside `error` of an error-output item; those are the workflow's own.
+ */
+function withoutInputFields(main: unknown, items: IDataObject[]): unknown {
+	if (!Array.isArray(main) || !Array.isArray(main[1])) return main;
+	const errorOutput = (main[1] as Array<{ json: IDataObject; pairedItem?: { item: number } }>).map((item) => {
+		const input = items[item.pairedItem?.item ?? -1] ?? {};
+		const json = Object.fromEntries(Object.entries(item.json).filter(([key, value]) => key === 'error' || input[key] !== value));
+		return { ...item, json };
+	});
+	return [main[0], errorOutput, ...main.slice(2)];
+}
+
 async function forUsers(label: string, client: CredentialStore | undefined, parameters: INodeParameters, items: IDataObject[]) {
 	scenarios++;
 	for (const item of items) campaign.addSecret(item.accessToken as string, item.refreshToken as string);
@@ -151,9 +165,12 @@ async function forUsers(label: string, client: CredentialStore | undefined, para
 		const runData = { ...(result.run?.data.resultData.runData ?? {}) };
 		// the input items are the workflow's own (its token table): only what the node made is scanned
 		delete runData.Start;
+		for (const [name, tasks] of Object.entries(runData)) {
+			runData[name] = tasks.map((task) => ({ ...task, data: task.data && { ...task.data, main: withoutInputFields(task.data.main, items) as typeof task.data.main } }));
+		}
 		campaign.scan(`users: ${label} ${onError}`, {
 			...result,
-			outputs: withoutOwnField(result.outputs),
+			outputs: withoutOwnField(withoutInputFields(result.outputs, items)),
 			error: withoutOwnField(result.error),
 			taskData: { error: withoutOwnField(result.taskData?.error) },
 			run: { data: { resultData: withoutOwnField({ ...result.run?.data.resultData, runData }) } },

@@ -82,6 +82,16 @@ describe('HyperIdOAuth2Api (compiled)', () => {
 		expect(resolved.accessTokenUrl).toBe(`https://login.example.com${OIDC}/token`);
 	});
 
+	it('trims spaces around a pasted custom login URL, as the HyperID Client API credential does', () => {
+		const resolved = resolveCredentialData(types, 'hyperIdOAuth2Api', {
+			...base,
+			environment: 'custom',
+			loginUrl: '  https://login.example.com/ ',
+		});
+		expect(resolved.authUrl).toBe(`https://login.example.com${OIDC}/auth`);
+		expect(resolved.accessTokenUrl).toBe(`https://login.example.com${OIDC}/token`);
+	});
+
 	it('ignores stored values of hidden fields (n8n 2.41) and keeps the user scope', () => {
 		const resolved = resolveCredentialData(types, 'hyperIdOAuth2Api', {
 			...base,
@@ -133,5 +143,36 @@ describe('HyperIdOAuth2Api (compiled)', () => {
 				{ authUrl: `${host}${OIDC}/auth`, accessTokenUrl: `${host}${OIDC}/token` },
 			]);
 		});
+	});
+});
+
+describe('the two HyperID credentials and the Sign-In node agree (compiled)', () => {
+	const CLIENT_DIST = path.resolve(__dirname, '../../dist/credentials/HyperIdClientApi.credentials.js');
+	const SIGN_IN_DIST = path.resolve(__dirname, '../../dist/nodes/HyperIdSignIn/HyperIdSignIn.node.js');
+	const { HyperIdClientApi } = require(CLIENT_DIST) as { HyperIdClientApi: new () => ICredentialType };
+	const { HyperIdSignIn } = require(SIGN_IN_DIST) as { HyperIdSignIn: new () => INodeType };
+	const ENVIRONMENT_FIELDS = ['environment', 'sandboxApiUrl', 'loginUrl', 'apiUrl'];
+	const environmentFieldsOf = (type: ICredentialType) =>
+		type.properties.filter((property) => ENVIRONMENT_FIELDS.includes(property.name));
+
+	it('offer the same Environment, Sandbox API URL, Login URL and API URL fields', () => {
+		const oauth2 = environmentFieldsOf(credential);
+		expect(oauth2.map((property) => property.name)).toEqual(ENVIRONMENT_FIELDS);
+		expect(environmentFieldsOf(new HyperIdClientApi())).toEqual(oauth2);
+		const [environment, sandboxApiUrl, loginUrl, apiUrl] = oauth2;
+		expect(environment.default).toBe('production');
+		expect((environment.options as Array<{ value: string }>).map((option) => option.value)).toEqual(['production', 'sandbox', 'custom']);
+		expect(sandboxApiUrl.displayOptions).toEqual({ show: { environment: ['sandbox'] } });
+		expect([loginUrl.displayOptions, apiUrl.displayOptions]).toEqual([
+			{ show: { environment: ['custom'] } },
+			{ show: { environment: ['custom'] } },
+		]);
+	});
+
+	it("a new OAuth2 credential asks for the Sign-In node's default scopes", () => {
+		const scopes = new HyperIdSignIn().description.properties.find((property) => property.name === 'scopes');
+		const scope = credential.properties.find((property) => property.name === 'scope');
+		expect(scopes?.default).toBe('openid email user-data-get user-data-set');
+		expect(scope?.default).toBe(scopes?.default);
 	});
 });

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const DEFAULT_SCOPES = 'openid email user-data-get user-data-set';
+import { DEFAULT_SCOPES } from '../../../credentials/common/scopes';
+import { DEFAULT_TIMEOUT_MS } from '../../shared/hyperIdClient';
 
 const resource: INodeProperties = {
 	displayName: 'Resource',
@@ -91,6 +92,15 @@ const userOperation: INodeProperties = {
 };
 
 const show = (operation: string[]) => ({ show: { operation } });
+
+const timeoutOption: INodeProperties = {
+	displayName: 'Timeout (Ms)',
+	name: 'timeout',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: DEFAULT_TIMEOUT_MS,
+	description: 'How long to wait for HyperID\'s answer',
+};
 
 const fields: INodeProperties[] = [
 	{
@@ -300,14 +310,7 @@ const fields: INodeProperties[] = [
 				placeholder: '={{ $json.query.state }}',
 				description: 'The state the redirect carried',
 			},
-			{
-				displayName: 'Timeout (Ms)',
-				name: 'timeout',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 30000,
-				description: 'How long to wait for HyperID\'s answer',
-			},
+			timeoutOption,
 		],
 	},
 	{
@@ -318,14 +321,7 @@ const fields: INodeProperties[] = [
 		default: {},
 		displayOptions: show(['refresh', 'logOut', 'introspect', 'revoke', 'getInfo']),
 		options: [
-			{
-				displayName: 'Timeout (Ms)',
-				name: 'timeout',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 30000,
-				description: 'How long to wait for HyperID\'s answer',
-			},
+			timeoutOption,
 		],
 	},
 ];

@@ -11,6 +11,7 @@ import type { TokenSet } from '../../shared/hyperIdClient';
 import {
 	callClientEndpoint,
 	CLIENT_CREDENTIAL_TYPE,
+	DEFAULT_TIMEOUT_MS,
 	endpointUrl,
 	requestTokens,
 	requestUserInfo,
@@ -289,8 +290,6 @@ const OPERATIONS: Record<Operation, (item: Item) => Prepared> = {
 export function isOperation(value: string): value is Operation {
 	return Object.prototype.hasOwnProperty.call(OPERATIONS, value);
 }
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 export function prepare(ctx: IExecuteFunctions, operation: Operation, itemIndex: number): Prepared {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;

@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { Failure } from '../../shared/failedItem';
+import { failedItem, SIGN_IN_ENDED } from '../../shared/failedItem';
 import type { TokenErrorKind } from '../../shared/hyperIdClient';
 import { TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Operation, Prepared } from './operations';
@@ -19,8 +21,8 @@ const RESOURCE_OF: Record<Operation, string> = {
 const CHECK_CREDENTIAL = 'Check the Client ID, the Client Authentication and its secret or private key in the HyperID Client credential.';
 const TRY_LATER = 'HyperID could not be reached or had a fault. Try again later; nothing was changed for this item if HyperID never answered.';
 
-/** What a refusal means for each operation, in the user's words: message and how to fix it. */
-function explain(operation: Operation, error: TokenEndpointError): { message: string; description: string } {
+/** What a refusal means for each operation, in the user's words: message, how to fix it, and errorCode where the User Data node has the same one. */
+function explain(operation: Operation, error: TokenEndpointError): { message: string; description: string; errorCode?: string } {
 	const kind: TokenErrorKind = error.kind;
 	if (kind === 'invalid_client') return { message: error.message, description: CHECK_CREDENTIAL };
 	if (kind === 'network' || kind === 'timeout' || kind === 'server' || kind === 'not_found') {
@@ -34,6 +36,7 @@ function explain(operation: Operation, error: TokenEndpointError): { message: st
 			case 'refresh':
 				return {
 					message: "This user's HyperID sign-in has ended; they must sign in again",
+					errorCode: SIGN_IN_ENDED,
 					description: `${error.message}. The user withdrew consent or logged out, the refresh token expired, or it was already used once (refresh tokens work once: store the new one every time).`,
 				};
 			case 'exchangeCode':
@@ -63,7 +66,7 @@ function toNodeError(ctx: IExecuteFunctions, operation: Operation, error: unknow
 		return error;
 	}
 	if (error instanceof TokenEndpointError) {
-		const { message, description } = explain(operation, error);
+		const { message, description, errorCode } = explain(operation, error);
 		// HyperID's OAuth error where it refused; what went wrong on the way otherwise (stable to branch on)
 		const refused = ['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_request'].includes(error.kind);
 		const code = refused ? (error.oauthError ?? error.kind) : error.kind;
@@ -75,25 +78,22 @@ function toNodeError(ctx: IExecuteFunctions, operation: Operation, error: unknow
 		});
 		// NodeApiError may put n8n's generic text in place of the message
 		failure.message = `${message} (item ${itemIndex})`;
-		failure.context = { ...failure.context, itemIndex, code };
+		failure.context = { ...failure.context, itemIndex, code, ...(errorCode ? { errorCode } : {}) };
 		return failure;
 	}
 	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 }
 
-/**
- * A failed item under Continue on Fail: `error` (the message), `code` and `description`. For the
- * error output n8n-core only routes an item whose json is `error` alone (2.8) or error/message/details
- * (2.41), so there the three travel inside `error`: `{ error: { message, code, description } }`.
- */
-function errorItem(ctx: IExecuteFunctions, error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
-	const details: IDataObject = { message: error.message };
-	const code = error.context.code;
-	if (typeof code === 'string') details.code = code;
-	if (error.description) details.description = error.description;
-	if (ctx.getNode().onError === 'continueErrorOutput') return { json: { error: details }, pairedItem: { item: itemIndex } };
-	const { message, ...rest } = details;
-	return { json: { error: message, ...rest }, pairedItem: { item: itemIndex } };
+/** A failed item under Continue on Fail (shared/failedItem.ts): the OAuth error or fault as `code`, `errorCode` where there is one. */
+function failedItemOf(ctx: IExecuteFunctions, error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+	const { code, errorCode } = error.context;
+	const failure: Failure = {
+		message: error.message,
+		code: typeof code === 'string' ? code : undefined,
+		errorCode: typeof errorCode === 'string' ? errorCode : undefined,
+		description: error.description ?? undefined,
+	};
+	return failedItem(failure, itemIndex, ctx.getNode().onError === 'continueErrorOutput' ? 'errorOutput' : 'regular');
 }
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -127,7 +127,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		if (cancelSignal?.aborted) break;
 		const step = prepared[itemIndex];
 		if (!('send' in step)) {
-			output.push(errorItem(this, step, itemIndex));
+			output.push(failedItemOf(this, step, itemIndex));
 			continue;
 		}
 		try {
@@ -144,7 +144,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				}
 				throw failure;
 			}
-			output.push(errorItem(this, failure, itemIndex));
+			output.push(failedItemOf(this, failure, itemIndex));
 		}
 	}
 	return [output];

@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { Failure } from '../../shared/failedItem';
+import { failedItem } from '../../shared/failedItem';
 import { readConnection } from '../transport/connection';
 import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
 import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, isDeferred, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
@@ -18,7 +20,7 @@ import type { ValueFormat } from './parameters';
 import { readOutputField } from './parameters';
 import { prepare as prepareSet } from './set';
 import type { ItemWork, Prepare, RunSettings, SplitWork } from './types';
-import { KEYS_PER_REQUEST, ONE_RULE_FROM_VERSION } from './types';
+import { ERROR_FIELDS_FROM_VERSION, KEYS_PER_REQUEST, ONE_RULE_FROM_VERSION } from './types';
 import { prepare as prepareWallets } from './wallet';
 
 const PREPARE: Record<Operation, Prepare> = {
@@ -294,21 +296,27 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-/**
- * A failed item under Continue on Fail: what failed, its code and what the item did, in json. With
- * "Continue (using error output)" it also carries the error itself, which is what sends it to the
- * error output (n8n-core's handleNodeErrorOutput); "Continue (regular output)" keeps the json alone.
- */
-function errorItem(error: Error, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
+/** What a failed item tells: the service's code, the node's errorCode and what the item did (itemFailure, tokenError). */
+function failureOf(error: Error): Failure {
 	const context = (error as NodeApiError).context ?? {};
 	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
-	const json: IDataObject = { error: error.message };
-	if (code !== undefined && code !== null) json.code = code as IDataObject[string];
-	const description = (error as NodeApiError).description;
-	if (description) json.description = description;
-	// what the failed item did do (e.g. which of its keys were stored)
-	if (context.errorDetails && typeof context.errorDetails === 'object') Object.assign(json, context.errorDetails);
-	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	return {
+		message: error.message,
+		code: code as Failure['code'],
+		errorCode: typeof context.userTokenError === 'string' ? context.userTokenError : undefined,
+		description: (error as NodeApiError).description ?? undefined,
+		done: context.errorDetails && typeof context.errorDetails === 'object' ? (context.errorDetails as IDataObject) : undefined,
+	};
+}
+
+/**
+ * A failed item under Continue on Fail. Versions 1 and 1.1 send an item to the error output by
+ * carrying the error itself, and n8n-core then sets its json to {error: message}: kept for their
+ * workflows. From 1.2 the shared shape keeps the code and what the item did readable there too.
+ */
+function failedItemOf(error: Error, itemIndex: number, toErrorOutput: boolean, version: number): INodeExecutionData {
+	if (toErrorOutput && version >= ERROR_FIELDS_FROM_VERSION) return failedItem(failureOf(error), itemIndex, 'errorOutput');
+	const item = failedItem(failureOf(error), itemIndex, 'regular');
 	if (toErrorOutput) item.error = error as NodeApiError | NodeOperationError;
 	return item;
 }
@@ -418,7 +426,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const outcome = outcomes[itemIndex];
 		if (outcome instanceof Error) {
 			if (!continueOnFail) throw userTokens ? userTokens.withRefreshedTokens(outcome) : outcome;
-			output.push(errorItem(outcome, itemIndex, toErrorOutput));
+			output.push(failedItemOf(outcome, itemIndex, toErrorOutput, this.getNode().typeVersion));
 		} else if (outcome) {
 			const binary = mergesIntoInput ? items[itemIndex].binary : undefined;
 			for (const json of outcome) output.push(binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } });

@@ -83,6 +83,9 @@ export function storedValueId(endpoint: string, targetBody: IDataObject, key: st
 /** Node version 1.2 has one key rule and one JSON rule for every Data Mode (README, Version history). */
 export const ONE_RULE_FROM_VERSION = 1.2;
 
+/** From node version 1.2 an item on the error output keeps its code and what it did (shared/failedItem.ts). */
+export const ERROR_FIELDS_FROM_VERSION = 1.2;
+
 export type Prepare = (ctx: IExecuteFunctions, itemIndex: number, settings: RunSettings) => ItemWork | SplitWork;
 
 /** Client-side bounds: refused before sending, since such input is certainly a mistake. */

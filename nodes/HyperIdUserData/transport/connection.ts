@@ -6,14 +6,19 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import {
+	isLoopback,
+	PRODUCTION_API_URL,
+	PRODUCTION_LOGIN_URL,
+	REALM_PATH,
+	SANDBOX_LOGIN_URL,
+} from '../../../credentials/common/environment';
+
 export const CREDENTIAL_TYPE = 'hyperIdOAuth2Api';
 
 export type HyperIdContext = IExecuteFunctions | ILoadOptionsFunctions;
 
-const PRODUCTION_LOGIN = 'https://login.hypersecureid.com';
-const PRODUCTION_API = 'https://api.hypersecureid.com';
-const SANDBOX_LOGIN = 'https://login-sandbox.hypersecureid.com';
-const DISCOVERY_PATH = '/auth/realms/HyperID/.well-known/openid-configuration';
+const DISCOVERY_PATH = `${REALM_PATH}/.well-known/openid-configuration`;
 
 /** Where HyperID lives for one credential: read once per execution. */
 export interface Connection {
@@ -27,11 +32,6 @@ export interface Connection {
 
 function trimSlashes(url: string): string {
 	return url.trim().replace(/\/+$/, '');
-}
-
-function isLoopback(hostname: string): boolean {
-	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** A token must not travel in clear: plain http is only for a server on this machine. */
@@ -89,11 +89,11 @@ function whereHyperIdLives(ctx: HyperIdContext, credentials: ICredentialDataDecr
 		const sandboxApiUrl = String(credentials.sandboxApiUrl ?? '');
 		return {
 			environment,
-			loginHost: SANDBOX_LOGIN,
+			loginHost: SANDBOX_LOGIN_URL,
 			apiBase: sandboxApiUrl.trim() ? checkedUrl(ctx, 'Sandbox API URL', sandboxApiUrl) : undefined,
 		};
 	}
-	return { environment: 'production', loginHost: PRODUCTION_LOGIN, apiBase: PRODUCTION_API };
+	return { environment: 'production', loginHost: PRODUCTION_LOGIN_URL, apiBase: PRODUCTION_API_URL };
 }
 
 export async function readConnection(ctx: HyperIdContext): Promise<Connection> {

@@ -33,6 +33,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { isErrorOutputItem, SIGN_IN_ENDED } from '../../shared/failedItem';
 import type { TokenSet } from '../../shared/hyperIdClient';
 import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Connection, HyperIdContext } from './connection';
@@ -53,9 +54,9 @@ export function isDeferred(error: unknown): boolean {
 	return (error as NodeOperationError | undefined)?.context?.renewalDeferred === true;
 }
 
-/** What `json.errorCode` of a failed item says, for a workflow to branch on. */
+/** What `errorCode` of a failed item says (json.errorCode, or json.error.errorCode on the error output of node version 1.2), to branch on. */
 export type UserTokenErrorCode =
-	| 'SIGN_IN_ENDED'
+	| typeof SIGN_IN_ENDED
 	| 'TOKEN_MISSING'
 	| 'TOKEN_MALFORMED'
 	| 'CLIENT_CREDENTIAL_MISSING'
@@ -391,9 +392,9 @@ export class UserTokens {
 		return tokenError(
 			this.ctx,
 			itemIndex,
-			'SIGN_IN_ENDED',
+			SIGN_IN_ENDED,
 			"This user's HyperID sign-in has ended; they must sign in again",
-			'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on json.errorCode "SIGN_IN_ENDED".',
+			'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on its errorCode "SIGN_IN_ENDED".',
 			{ httpCode: 'invalid_grant' },
 		);
 	}
@@ -495,9 +496,11 @@ export class UserTokens {
 	}
 
 	/**
-	 * Every output item of a user whose tokens were renewed carries the new pair; an item of such a
-	 * user with no item on the success output (nothing found, or its failure goes to the error
-	 * output, whose json n8n-core sets to {error: message}) gets one there with only the pair.
+	 * Every output item of a user whose tokens were renewed carries the new pair: at the top of its
+	 * json, or inside `error` for an item in the error-output shape (node version 1.2). An item of
+	 * such a user with no item that can carry it (nothing found, or only items that carry the error
+	 * itself, whose json n8n-core sets to {error: message}: versions 1 and 1.1) gets one on the
+	 * success output with only the pair.
 	 */
 	addRefreshedTokens(output: INodeExecutionData[], itemCount: number): INodeExecutionData[] {
 		const byItem = new Map<number, INodeExecutionData[]>();
@@ -507,13 +510,19 @@ export class UserTokens {
 			list.push(item);
 			byItem.set(paired.item, list);
 		}
+		const field = this.outputField;
+		const rewritten = (item: INodeExecutionData) => item.error !== undefined;
+		const withPair = (item: INodeExecutionData, tokens: IDataObject): INodeExecutionData => {
+			if (rewritten(item)) return item;
+			if (isErrorOutputItem(item)) return { ...item, json: { error: { ...(item.json.error as IDataObject), [field]: tokens } } };
+			return { ...item, json: { ...item.json, [field]: tokens } };
+		};
 		const result: INodeExecutionData[] = [];
 		for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 			const tokens = this.refreshedFor(itemIndex);
 			const own = byItem.get(itemIndex) ?? [];
-			const toErrorOutput = (item: INodeExecutionData) => item.error !== undefined;
-			if (tokens && own.every(toErrorOutput)) result.push({ json: { [this.outputField]: tokens }, pairedItem: { item: itemIndex } });
-			for (const item of own) result.push(tokens && !toErrorOutput(item) ? { ...item, json: { ...item.json, [this.outputField]: tokens } } : item);
+			if (tokens && own.every(rewritten)) result.push({ json: { [field]: tokens }, pairedItem: { item: itemIndex } });
+			for (const item of own) result.push(tokens ? withPair(item, tokens) : item);
 		}
 		return result;
 	}

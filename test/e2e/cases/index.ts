@@ -4,6 +4,7 @@ import { errorOutput } from './errorOutput';
 import { hangingTokenEndpoint } from './hangingTokenEndpoint';
 import { mechanics } from './mechanics';
 import { records } from './records';
+import { renewedTokensErrorWorkflow } from './renewedTokensErrorWorkflow';
 import { setGetByIdpAndWallet } from './setGet';
 import { sharedKeys } from './sharedKeys';
 import { signInWebhook } from './signInWebhook';
@@ -19,4 +20,4 @@ export const CREDENTIALS: CredentialSpecs = {
 };
 
 /** In order. Each case is one `n8n execute`. */
-export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, errorOutput, hangingTokenEndpoint, toolVariant, records, signInWebhook];
+export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, errorOutput, hangingTokenEndpoint, toolVariant, records, signInWebhook, renewedTokensErrorWorkflow];
