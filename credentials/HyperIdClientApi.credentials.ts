@@ -255,5 +255,16 @@ export class HyperIdClientApi implements ICredentialType {
 			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
 			body: { token: 'dummy-credential-test', token_type_hint: 'access_token' },
 		},
+		// n8n would show only the status text ("Unauthorized"); say what to check instead
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'HyperID did not accept this client (invalid_client). Check the Client ID, the Client Secret or Private Key, and that Client Authentication is the method your client is registered with in the HyperID developer portal.',
+				},
+			},
+		],
 	};
 }

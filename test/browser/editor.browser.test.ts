@@ -9,7 +9,11 @@
  *   npm run screenshots                       the same run, screenshots into docs/screenshots/
  *
  * Screenshots go to .cache/browser-screenshots/ otherwise (and failure-*.png on a failure).
+ *
+ * The last two tests create a HyperID Client API credential through the editor, and n8n gives a new
+ * node the credential saved last: tests that expect the connected "HyperID account" come before them.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -58,7 +62,7 @@ const OPERATIONS: Record<Resource, string[]> = {
 	'User Data by Wallet': FAMILY_OPERATIONS,
 	Wallet: ['Get Many'],
 };
-/** n8n adds this to nodes whose credential extends oAuth2Api; it is not one of the node's own. */
+/** n8n adds this to nodes whose credential can authenticate its HTTP Request node (OAuth2, or an `authenticate`); not one of the node's own. */
 const N8N_EXTRA_OPERATION = 'Custom API Call';
 
 const TARGET: Partial<Record<Resource, string>> = {
@@ -101,7 +105,9 @@ const SET_KEY = 'favorite-color';
 const SET_VALUE = 'teal';
 
 const shots = screenshotDir(REPO_ROOT);
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, name) });
+// n8n's toasts ("Credential saved", "Node executed successfully") left out of the picture
+const shot = (page: Page, name: string) =>
+	page.screenshot({ path: path.join(shots, name), style: '.el-notification { visibility: hidden !important; }' });
 
 let env: DevEnv;
 let browser: Browser;
@@ -501,6 +507,204 @@ test('the credential form: connected, Environment Production/Sandbox/Custom, sco
 		expect(await labels()).not.toContain('Sandbox API URL');
 
 		await closeCredentialModal(page);
+	});
+});
+
+const CLIENT_CREDENTIAL_NAME = 'HyperID Client account';
+const INTROSPECT_PATH = '/auth/realms/HyperID/protocol/openid-connect/token/introspect';
+const TOKEN_PATH = '/auth/realms/HyperID/protocol/openid-connect/token';
+/** The credential's own message for HyperID's 401 invalid_client (n8n alone would say "Unauthorized"). */
+const CLIENT_REFUSED = /HyperID did not accept this client \(invalid_client\)\. Check the Client ID, the Client Secret/;
+
+const credentialSave = () => page.locator(`${sel.credentialModal} [data-test-id="credential-save-button"]`);
+
+/** In the open HyperID Client API form: environment Custom at the emulator, the emulator's demo client, this secret. */
+async function fillClientCredential(clientSecret: string): Promise<void> {
+	const modal = page.locator(sel.credentialModal);
+	await choose(page, modal, 'environment', 'Custom', { escape: false });
+	await modal.locator(`${sel.param('loginUrl')} input`).fill(env.emulator.url);
+	await modal.locator(`${sel.param('clientId')} input`).fill(DEMO.clientId);
+	await expect(modal.locator(`${sel.param('clientAuthentication')} input`).inputValue()).resolves.toBe('Client Secret in Body');
+	await modal.locator(`${sel.param('clientSecret')} input`).fill(clientSecret);
+}
+
+/** The introspection requests (the credential test) the emulator answered since `clearRequests()`, by status. */
+const introspections = () => env.emulator.requests().filter((r) => r.path === INTROSPECT_PATH).map((r) => r.status);
+
+test("Each User's Tokens: chosen in a new credential's form (HyperID Client API), tested at HyperID; the node shows Access Token and Refresh Token", async () => {
+	await step('user-tokens', async () => {
+		await addNodeToNewWorkflow();
+		// Connected Account (the connected "HyperID account"): no token fields
+		expect(await fieldLabels(page)).not.toContain('Access Token');
+
+		// n8n shows the node's Authentication as the mode of a new credential's form
+		await page.locator(`${sel.ndv} ${sel.credentialSelect}`).click();
+		await page.locator('[data-test-id="node-credentials-select-item-new"]').click();
+		const modal = page.locator(sel.credentialModal);
+		const mode = modal.locator('[data-test-id="credential-mode-dropdown-trigger"]');
+		await expect(mode.innerText()).resolves.toMatch(/^\s*Connected Account\s*$/);
+		await mode.click();
+		const modes = page.locator('[data-reka-collection-item][role="menuitem"]:visible');
+		await modes.first().waitFor();
+		expect((await modes.allInnerTexts()).map((t) => t.trim())).toEqual(['Connected Account', "Each User's Tokens"]);
+		await modes.filter({ hasText: "Each User's Tokens" }).click();
+		await eventually(() => modal.innerText(), (t) => expect(t).toMatch(/HyperID Client API[\s\S]*Your service's own HyperID client/));
+		await expect(mode.innerText()).resolves.toMatch(/Each User's Tokens/);
+
+		await fillClientCredential(DEMO.clientSecret);
+		env.emulator.clearRequests();
+		await credentialSave().click();
+		// the test passed (n8n keeps a form it opened from a node open only when the test fails)
+		await modal.waitFor({ state: 'hidden', timeout: 30_000 });
+		expect(introspections()).toEqual([200]);
+
+		// the node now acts for each item's user, with the new client credential
+		await expect(page.locator(`${sel.ndv} ${sel.credentialSelect} input`).inputValue()).resolves.toBe(CLIENT_CREDENTIAL_NAME);
+		await eventually(() => fieldLabels(page), (f) =>
+			expect(f).toEqual(['Access Token', 'Refresh Token', 'Resource', 'Operation', 'Data Mode', 'Key', 'Value', 'Options']),
+		);
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		await expect(panel.locator(`${sel.param('accessToken')} input`).getAttribute('placeholder')).resolves.toBe('e.g. {{ $json.accessToken }}');
+		await expect(panel.locator(`${sel.param('refreshToken')} input`).getAttribute('placeholder')).resolves.toBe('e.g. {{ $json.refreshToken }}');
+		await addOption('Refreshed Tokens Field');
+		await expect(panel.locator(`${sel.param('refreshedPairField')} input`).inputValue()).resolves.toBe('hyperidTokens');
+		await page.waitForTimeout(300);
+		await shot(page, 'user-tokens-auth.png');
+
+		// the credential again: a wrong secret fails the test with what to check; the right one passes
+		await page.locator(`${sel.ndv} ${sel.credentialEdit}`).click();
+		await modal.waitFor();
+		await modal.locator(`${sel.param('clientSecret')} input`).fill('not-the-secret');
+		env.emulator.clearRequests();
+		await credentialSave().click();
+		await modal.getByText(/Couldn.t connect with these settings/).waitFor({ timeout: 30_000 });
+		await modal.getByText('More details').click();
+		await eventually(() => modal.innerText(), (t) => expect(t).toMatch(CLIENT_REFUSED));
+		expect(await modal.innerText()).not.toContain('not-the-secret');
+		// (n8n also tests a credential when its form opens)
+		expect(introspections().at(-1)).toBe(401);
+		await page.waitForTimeout(300);
+		await shot(page, 'client-credential-wrong-secret.png');
+
+		await modal.locator(`${sel.param('clientSecret')} input`).fill(DEMO.clientSecret);
+		env.emulator.clearRequests();
+		await credentialSave().click();
+		const tested = modal.locator('[data-test-id="credentials-config-container-test-success"]');
+		await tested.waitFor({ timeout: 30_000 });
+		expect(await tested.innerText()).toMatch(/Connection tested successfully/);
+		expect(await modal.innerText()).not.toMatch(CLIENT_REFUSED);
+		expect(introspections().at(-1)).toBe(200);
+		await page.waitForTimeout(300);
+		await shot(page, 'client-credential.png');
+		await closeCredentialModal(page);
+	});
+});
+
+const SIGN_IN_NODE = 'HyperID Sign-In';
+const SIGN_IN_ACTIONS: Record<string, string[]> = {
+	'Sign-In': ['Exchange an authorization code for tokens', 'Get an authorization URL', 'Log a user out'],
+	Token: ['Introspect a token', 'Refresh tokens', 'Revoke a token'],
+	User: ['Get user info'],
+};
+const REDIRECT_URI = 'https://n8n.example.com/webhook/hyperid-sign-in/callback';
+
+/** The output panel's table: its column names and the first row's cells. */
+async function outputRow(): Promise<Record<string, string>> {
+	const table = page.locator(`${sel.ndv} ${sel.outputPanel} table`).first();
+	await table.waitFor();
+	return table.evaluate((t) => {
+		const headers = Array.from(t.querySelectorAll('thead th')).map((h) => (h as HTMLElement).innerText.trim());
+		const cells = Array.from(t.querySelectorAll('tbody tr:first-child td')).map((c) => (c as HTMLElement).innerText.trim());
+		return Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? '']).filter(([h]) => h !== ''));
+	});
+}
+
+test('the node panel finds "HyperID Sign-In"; Get Authorization URL runs in the editor and returns a sign-in link with PKCE that HyperID accepts', async () => {
+	await step('sign-in-node', async () => {
+		await newWorkflow(page, env.baseUrl);
+		await page.locator(sel.canvasPlus).click();
+		await page.locator(sel.nodeCreatorSearch).pressSequentially('HyperID', { delay: 20 });
+		const item = page.locator(sel.nodeCreatorItemName, { hasText: SIGN_IN_NODE }).first();
+		await item.waitFor();
+		await item.click();
+		await page.locator(sel.nodeCreatorItemName, { hasText: 'Get an authorization URL' }).first().waitFor();
+		await item.waitFor({ state: 'detached' });
+		await page.waitForTimeout(300);
+		const texts = await page
+			.locator(`${sel.nodeCreator} ${sel.nodeCreatorItem}`)
+			.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.trim()));
+		for (const [group, actions] of Object.entries(SIGN_IN_ACTIONS)) {
+			const start = texts.findIndex((t) => t.toUpperCase() === `${group} ACTIONS`.toUpperCase());
+			expect({ group, actions: texts.slice(start + 1, start + 1 + actions.length) }).toEqual({ group, actions });
+		}
+		// 3 + 3 + 1, and no Custom API Call: the node is not an OAuth2 API client
+		expect(await page.locator(sel.nodeCreator).innerText()).toMatch(/Actions \(7\)/);
+		await shot(page, 'sign-in-actions.png');
+
+		await pickAction('Sign-In', 'Get an authorization URL');
+		const panel = page.locator(`${sel.ndv} ${sel.nodeParameters}`);
+		const credential = page.locator(`${sel.ndv} ${sel.credentialSelect} input`);
+		// n8n offers "Connect to HyperID Client" when there is no credential of the type yet
+		const connect = page.locator(sel.ndv).getByRole('button', { name: /Connect to HyperID Client/ });
+		await credential.or(connect).first().waitFor();
+		if (await connect.isVisible()) {
+			// run on its own: the HyperID Client API credential the test above makes
+			await connect.click();
+			await fillClientCredential(DEMO.clientSecret);
+			await credentialSave().click();
+			await page.locator(sel.credentialModal).waitFor({ state: 'hidden', timeout: 30_000 });
+		}
+		await expect(credential.inputValue()).resolves.toBe(CLIENT_CREDENTIAL_NAME);
+		expect(await optionsOf(page, panel, 'resource')).toEqual(['Sign-In', 'Token', 'User', N8N_EXTRA_OPERATION]);
+		expect(await optionsOf(page, panel, 'operation')).toEqual(['Exchange Code', 'Get Authorization URL', 'Log Out', N8N_EXTRA_OPERATION]);
+		expect(await fieldLabels(page)).toEqual(['Resource', 'Operation', 'Redirect URI', 'Scopes', 'State', 'Use PKCE', 'Options']);
+		await panel.locator(`${sel.param('redirectUri')} input`).fill(REDIRECT_URI);
+
+		env.emulator.clearRequests();
+		await page.locator(`${sel.ndv} [data-test-id="node-execute-button"]`).first().click();
+		await eventually(() => outputText(page), (t) => expect(t).toMatch(/1 item/), 30_000);
+		const row = await outputRow();
+		expect(Object.keys(row)).toEqual(['authorizationUrl', 'state', 'codeVerifier', 'redirectUri']);
+		const url = new URL(row.authorizationUrl);
+		expect(`${url.origin}${url.pathname}`).toBe(`${env.emulator.url}/auth/realms/HyperID/protocol/openid-connect/auth`);
+		const q = Object.fromEntries(url.searchParams);
+		expect(q).toMatchObject({
+			response_type: 'code',
+			client_id: DEMO.clientId,
+			redirect_uri: REDIRECT_URI,
+			scope: 'openid email user-data-get user-data-set',
+			state: row.state,
+			code_challenge_method: 'S256',
+		});
+		expect(row.state).toMatch(/^[A-Za-z0-9_-]{32}$/);
+		expect(row.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
+		expect(q.code_challenge).toBe(createHash('sha256').update(row.codeVerifier).digest('base64url'));
+		expect(row.redirectUri).toBe(REDIRECT_URI);
+		// the JSON view shows every field at once (the table cuts the verifier off)
+		await page.locator(`${sel.ndv} ${sel.outputPanel}`).getByText('JSON', { exact: true }).click();
+		await eventually(() => outputText(page), (t) => expect(t).toContain(row.codeVerifier));
+		await page.waitForTimeout(300);
+		await shot(page, 'sign-in-node.png');
+
+		// the link works at HyperID: the user's browser comes back with a code that the verifier redeems
+		const back = await fetch(row.authorizationUrl, { redirect: 'manual' });
+		expect(back.status).toBe(302);
+		const callback = new URL(String(back.headers.get('location')));
+		expect(`${callback.origin}${callback.pathname}`).toBe(REDIRECT_URI);
+		expect(callback.searchParams.get('state')).toBe(row.state);
+		const exchange = await fetch(`${env.emulator.url}${TOKEN_PATH}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({
+				grant_type: 'authorization_code',
+				code: String(callback.searchParams.get('code')),
+				redirect_uri: REDIRECT_URI,
+				code_verifier: row.codeVerifier,
+				client_id: DEMO.clientId,
+				client_secret: DEMO.clientSecret,
+			}),
+		});
+		expect(exchange.status).toBe(200);
 	});
 });
 

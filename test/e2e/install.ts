@@ -3,7 +3,7 @@
 import { CACHE_DIR, ensureN8n, loadVersions } from '../shared/n8n/install';
 
 async function main(): Promise<void> {
-	for (const v of loadVersions(undefined, 'e2e')) {
+	for (const v of loadVersions(undefined, 'all')) {
 		const t = Date.now();
 		const rt = await ensureN8n(v);
 		console.log(`n8n ${v.n8n} (Node ${v.node}) ready in ${((Date.now() - t) / 1000).toFixed(1)}s: ${rt.installDir}`);

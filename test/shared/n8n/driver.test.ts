@@ -1,12 +1,12 @@
 /** The real-n8n driver's per-version rules, without running n8n. */
 import { loadVersions } from './install';
-import { bindWorkflow, loadWorkflowFile } from './workflow';
+import { bindWorkflow, loadWorkflowFile, unsupportedReason, versionAtLeast } from './workflow';
 
 describe('versions.json', () => {
 	const names = (spec: string, suite?: string) => loadVersions(spec, suite).map((v) => v.n8n);
 
-	it('n8n 1.x is in the e2e suite only; the other suites keep 2.8.4 first and 2.41.1 newest', () => {
-		expect(names('', 'e2e')).toEqual(['1.123.81', '2.8.4', '2.41.1']);
+	it('n8n 1.x is in the e2e and token-table suites only; the others keep 2.8.4 first and 2.41.1 newest', () => {
+		for (const suite of ['e2e', 'tokens', 'all']) expect(names('', suite)).toEqual(['1.123.81', '2.8.4', '2.41.1']);
 		for (const suite of [undefined, 'queue']) expect(names('', suite)).toEqual(['2.8.4', '2.41.1']);
 	});
 
@@ -26,5 +26,23 @@ describe('example workflows for n8n 1.x', () => {
 		expect(toolQuery('2.8.4')).toEqual({ HyperID_User_Data_Tool: { keys: 'tool-note' } });
 		expect(toolQuery()).toEqual({ HyperID_User_Data_Tool: { keys: 'tool-note' } });
 		expect(toolQuery('1.123.81')).toEqual({ keys: 'tool-note' });
+	});
+});
+
+describe('examples an n8n version cannot run', () => {
+	it('compares versions by number, not as text', () => {
+		expect(versionAtLeast('2.41.1', '2.8.4')).toBe(true);
+		expect(versionAtLeast('2.8.4', '2.8.4')).toBe(true);
+		expect(versionAtLeast('1.123.81', '2.8.4')).toBe(false);
+		expect(versionAtLeast('2.8.3', '2.8.4')).toBe(false);
+	});
+
+	it('examples 07 and 08 (Data Tables) are skipped on n8n 1.x with the reason, run on 2.8.4 and 2.41.1; the others run everywhere', () => {
+		const reason = (file: string, version: string) => unsupportedReason(loadWorkflowFile(`examples/${file}`), version);
+		for (const file of ['07-sign-in-webhook.json', '08-each-users-tokens-data-table.json']) {
+			expect(reason(file, '1.123.81')).toMatch(/^needs n8n 2\.8\.4 or later, since .*Data Table node's Table resource.*"Could not get parameter"/);
+			for (const version of ['2.8.4', '2.41.1']) expect(reason(file, version)).toBeUndefined();
+		}
+		for (const file of ['01-set-get-by-idp-and-wallet.json', '05-node-as-tool.json']) expect(reason(file, '1.123.81')).toBeUndefined();
 	});
 });

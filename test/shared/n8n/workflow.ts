@@ -63,6 +63,23 @@ export function bindWorkflow(
 	return copy;
 }
 
+/** Whether version `a` (x.y.z) is `b` or later. */
+export function versionAtLeast(a: string, b: string): boolean {
+	const [pa, pb] = [a, b].map((v) => v.split('.').map(Number));
+	for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
+	return true;
+}
+
+/**
+ * Why `wf` cannot run on n8n `n8nVersion` (its `meta.requiresN8n: {atLeast, why}`), or undefined
+ * when it can: `npm run demo` skips such an example with this reason instead of failing in n8n.
+ */
+export function unsupportedReason(wf: WorkflowJson, n8nVersion: string): string | undefined {
+	const requires = (wf.meta as { requiresN8n?: { atLeast: string; why: string } } | undefined)?.requiresN8n;
+	if (!requires || versionAtLeast(n8nVersion, requires.atLeast)) return undefined;
+	return `needs n8n ${requires.atLeast} or later, since ${requires.why}`;
+}
+
 const TOOL_EXECUTOR = '@n8n/n8n-nodes-langchain.toolExecutor';
 
 /**
