@@ -28,8 +28,19 @@ export const SIGN_IN_ENDED = 'SIGN_IN_ENDED';
 /** Where a failed item goes: Continue (regular output) or Continue (using error output). */
 export type FailedItemOutput = 'regular' | 'errorOutput';
 
-/** The names a failed item's error uses (both shapes): no other field of the item may take them. */
-export const FAILURE_FIELDS: readonly string[] = ['error', 'message', 'code', 'errorCode', 'description'];
+/** The names a failed item's error uses (both shapes), with what a failed item reports it did: no other field of the item may take them. */
+export const FAILURE_FIELDS: readonly string[] = [
+	'error',
+	'message',
+	'code',
+	'errorCode',
+	'description',
+	'key',
+	'storedKeys',
+	'notStoredKeys',
+	'deletedKeys',
+	'notDeletedKeys',
+];
 
 /** The error's fields, without the message. */
 function fieldsOf(failure: Failure): IDataObject {

@@ -142,7 +142,7 @@ describe('the Sign-In node: the failing item is named in the message', () => {
 });
 
 describe('Refreshed Tokens Field: a name the error of a failed item uses is refused before anything is sent', () => {
-	test.each(['message', 'code', 'errorCode', 'description', 'error'])('%s', async (field) => {
+	test.each(['message', 'code', 'errorCode', 'description', 'error', 'key', 'storedKeys', 'notStoredKeys', 'deletedKeys', 'notDeletedKeys'])('%s', async (field) => {
 		const users = newUsers(emulator, 1);
 		const r = await runForUsers(
 			emulator,
@@ -153,7 +153,21 @@ describe('Refreshed Tokens Field: a name the error of a failed item uses is refu
 		);
 		const error = errorOf(r);
 		expect(error.message).toBe(`The Refreshed Tokens Field cannot be "${field}": a failed item's error uses that name`);
-		expect(error.description).toMatch(/"error", "message", "code", "errorCode", "description".*e\.g\. hyperidTokens/);
+		expect(error.description).toMatch(/"error", "message", "code", "errorCode", "description", "key", "storedKeys", "notStoredKeys", "deletedKeys", "notDeletedKeys".*e\.g\. hyperidTokens/);
+		expect(r.requests).toHaveLength(0);
+	});
+
+	test('an empty name is refused, naming the Refreshed Tokens Field option', async () => {
+		const users = newUsers(emulator, 1);
+		const r = await runForUsers(
+			emulator,
+			clientCredential(emulator),
+			userTokens({ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v', options: { refreshedPairField: ' ' } }),
+			[users[0]],
+		);
+		const error = errorOf(r);
+		expect(error.message).toBe('Refreshed Tokens Field must be a field name, not empty (item 0)');
+		expect(error.description).toMatch(/Options → Refreshed Tokens Field, e\.g\. hyperidTokens/);
 		expect(r.requests).toHaveLength(0);
 	});
 

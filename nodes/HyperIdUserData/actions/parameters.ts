@@ -254,13 +254,13 @@ export function valuesObject(entries: Iterable<[string, unknown]>): IDataObject 
 }
 
 /** The field that Values Output "Merge Into Input Item" writes the values to. */
-export function readOutputField(ctx: IExecuteFunctions, raw: unknown): string {
+export function readOutputField(ctx: IExecuteFunctions, raw: unknown, option = 'Output Field', example = 'hyperid'): string {
 	if (typeof raw === 'string' && raw.trim() !== '') return raw.trim();
 	throw inputError(
 		ctx,
 		0,
-		`Output Field must be a field name, not ${typeof raw === 'string' ? 'empty' : describe(raw)} (item 0)`,
-		'Enter the name of the field that receives the values in Options → Output Field, e.g. hyperid.',
+		`${option} must be a field name, not ${typeof raw === 'string' ? 'empty' : describe(raw)} (item 0)`,
+		`Enter the name of the field that receives ${option === 'Output Field' ? 'the values' : 'the renewed tokens'} in Options → ${option}, e.g. ${example}.`,
 	);
 }
 

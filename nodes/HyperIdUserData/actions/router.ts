@@ -337,7 +337,7 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 	};
 	if (authenticationOf(ctx) !== AUTHENTICATION.userTokens) return new HyperIdSession(ctx, await readConnection(ctx), transport);
 	const client = await readClient(ctx);
-	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD);
+	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD, 'Refreshed Tokens Field', DEFAULT_TOKENS_FIELD);
 	// a failed item carries the pair beside its error's fields (inside `error` on the error output)
 	if (FAILURE_FIELDS.includes(field)) {
 		throw new NodeOperationError(ctx.getNode(), `The Refreshed Tokens Field cannot be "${field}": a failed item's error uses that name`, {
