@@ -6,6 +6,7 @@
  */
 import { runNode } from '../harness/harness';
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
+import { refreshWaiters } from '../../nodes/HyperIdUserData/transport/refresh';
 import { apiRequests, callApi, errorOf, expiredCredentialFor, sleep, stored, textOf, TOKEN_PATH, useEmulator } from './setup';
 import type { Emulator } from './setup';
 import { run } from './setup';
@@ -70,7 +71,7 @@ test('a refresh given up on that succeeds during the retry backoff is taken: no 
 
 test('one execution cancelled while another waits for the same refresh: the other still gets the token', async () => {
 	// the first token request fails after a while (503, retried); the second succeeds
-	emulator.setFaults([{ path: TOKEN_PATH, status: 503, delayMs: 3000, times: 1 }]);
+	emulator.setFaults([{ path: TOKEN_PATH, status: 503, delayMs: 6000, times: 1 }]);
 	const credentials = expiring();
 	const node = new HyperIdUserData();
 	const options = { retries: 1, retryDelay: 1, timeout: 10_000 };
@@ -88,7 +89,9 @@ test('one execution cancelled while another waits for the same refresh: the othe
 	// ...the second, refused with the same token, waits for it too
 	const second = runNode({ nodeType: node, parameters: setByEmail(options), inputItems: [{ key: 'second' }], credentials });
 	await until(() => (emulator.stats().resultsByCode['-2'] ?? 0) >= 2, 'the second execution\'s refused request');
-	await sleep(300);
+	// cancel only once the second has joined the refresh (under load its answer takes a while to be read)
+	await until(() => refreshWaiters() === 2, 'both executions waiting on the one refresh');
+	expect(tokenRequestsArrived()).toBe(1);
 	cancelFirst();
 	const [firstResult, secondResult] = await Promise.all([first, second]);
 	expect(firstResult.error?.message).toMatch(/cancelled/);

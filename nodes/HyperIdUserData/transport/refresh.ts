@@ -319,6 +319,13 @@ async function recoverFrom(ctx: HyperIdContext, replaced: string | undefined, op
 	throw result.failure;
 }
 
+/** How many requests of this process wait on a shared refresh right now (for tests and diagnostics). */
+export function refreshWaiters(): number {
+	let waiting = 0;
+	for (const flight of flights.values()) waiting += flight.waiting;
+	return waiting;
+}
+
 /**
  * A request was refused with the access token `replaced` (undefined when unknown): get a token to
  * resend with, sharing the work with every request of this process that was refused with the same
