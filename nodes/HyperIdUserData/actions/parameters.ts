@@ -253,14 +253,24 @@ export function valuesObject(entries: Iterable<[string, unknown]>): IDataObject 
 	return values;
 }
 
-/** The field that Values Output "Merge Into Input Item" writes the values to. */
-export function readOutputField(ctx: IExecuteFunctions, raw: unknown, option = 'Output Field', example = 'hyperid'): string {
+/** An option naming an output field: its display name, what the field receives, an example name. */
+export interface FieldOption {
+	option: string;
+	receives: string;
+	example: string;
+}
+
+/** Values Output "Merge Into Input Item": the field the values are written to. */
+const OUTPUT_FIELD: FieldOption = { option: 'Output Field', receives: 'the values', example: 'hyperid' };
+
+/** The field name an option gives, trimmed; an empty or non-text one is refused naming that option. */
+export function readOutputField(ctx: IExecuteFunctions, raw: unknown, field: FieldOption = OUTPUT_FIELD): string {
 	if (typeof raw === 'string' && raw.trim() !== '') return raw.trim();
 	throw inputError(
 		ctx,
 		0,
-		`${option} must be a field name, not ${typeof raw === 'string' ? 'empty' : describe(raw)} (item 0)`,
-		`Enter the name of the field that receives ${option === 'Output Field' ? 'the values' : 'the renewed tokens'} in Options → ${option}, e.g. ${example}.`,
+		`${field.option} must be a field name, not ${typeof raw === 'string' ? 'empty' : describe(raw)} (item 0)`,
+		`Enter the name of the field that receives ${field.receives} in Options → ${field.option}, e.g. ${field.example}.`,
 	);
 }
 

@@ -304,7 +304,7 @@ function failureOf(error: Error): Failure {
 	return {
 		message: error.message,
 		code: code as Failure['code'],
-		errorCode: typeof context.userTokenError === 'string' ? context.userTokenError : undefined,
+		errorCode: typeof context.errorCode === 'string' ? context.errorCode : undefined,
 		description: (error as NodeApiError).description ?? undefined,
 		done: context.errorDetails && typeof context.errorDetails === 'object' ? (context.errorDetails as IDataObject) : undefined,
 	};
@@ -337,7 +337,11 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 	};
 	if (authenticationOf(ctx) !== AUTHENTICATION.userTokens) return new HyperIdSession(ctx, await readConnection(ctx), transport);
 	const client = await readClient(ctx);
-	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD, 'Refreshed Tokens Field', DEFAULT_TOKENS_FIELD);
+	const field = readOutputField(ctx, options.refreshedPairField ?? DEFAULT_TOKENS_FIELD, {
+		option: 'Refreshed Tokens Field',
+		receives: 'the renewed tokens',
+		example: DEFAULT_TOKENS_FIELD,
+	});
 	// a failed item carries the pair beside its error's fields (inside `error` on the error output)
 	if (FAILURE_FIELDS.includes(field)) {
 		throw new NodeOperationError(ctx.getNode(), `The Refreshed Tokens Field cannot be "${field}": a failed item's error uses that name`, {

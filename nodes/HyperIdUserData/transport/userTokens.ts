@@ -34,6 +34,7 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { isErrorOutputItem, SIGN_IN_ENDED } from '../../shared/failedItem';
+import { withoutItem } from '../../shared/itemIndex';
 import type { TokenSet } from '../../shared/hyperIdClient';
 import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Connection, HyperIdContext } from './connection';
@@ -147,14 +148,14 @@ function tokenError(
 		: new NodeOperationError(ctx.getNode(), text, { description, itemIndex });
 	// NodeApiError may put n8n's generic text in place of the message
 	error.message = text;
-	error.context = { ...error.context, itemIndex, userTokenError: errorCode, errorDetails: { errorCode } };
+	error.context = { ...error.context, itemIndex, errorCode, errorDetails: { errorCode } };
 	return error;
 }
 
 /** The same failure for another item of the same user. */
-function copyFor(ctx: HyperIdContext, template: NodeApiError | NodeOperationError, fromIndex: number, itemIndex: number) {
-	const code = template.context.userTokenError as UserTokenErrorCode;
-	const message = template.message.replace(`(item ${fromIndex})`, '').trim();
+function copyFor(ctx: HyperIdContext, template: NodeApiError | NodeOperationError, itemIndex: number) {
+	const code = template.context.errorCode as UserTokenErrorCode;
+	const message = withoutItem(template.message);
 	return tokenError(ctx, itemIndex, code, message, template.description ?? '', template instanceof NodeApiError ? { httpCode: template.httpCode ?? code } : undefined);
 }
 
@@ -297,7 +298,7 @@ export class UserTokens {
 	 */
 	async afterRefusal(itemIndex: number, usedToken: string | undefined, expired: boolean): Promise<void> {
 		const user = this.userOf(itemIndex);
-		if (user.failure) throw copyFor(this.ctx, user.failure.error, user.failure.itemIndex, itemIndex);
+		if (user.failure) throw copyFor(this.ctx, user.failure.error, itemIndex);
 		if (usedToken !== undefined && usedToken !== user.accessToken) return;
 		if (!user.pending) {
 			if (user.refreshToken === undefined) {
@@ -331,7 +332,7 @@ export class UserTokens {
 		await user.pending;
 		// set by renew() meanwhile
 		const failure = user.failure as UserState['failure'];
-		if (failure) throw copyFor(this.ctx, failure.error, failure.itemIndex, itemIndex);
+		if (failure) throw copyFor(this.ctx, failure.error, itemIndex);
 	}
 
 	/**
@@ -356,7 +357,7 @@ export class UserTokens {
 		const failures: Array<{ itemIndex: number; error: Error }> = [];
 		for (const user of this.users.values()) {
 			if (!user.deferred || !user.failure) continue;
-			for (const itemIndex of user.items) failures.push({ itemIndex, error: copyFor(this.ctx, user.failure.error, user.failure.itemIndex, itemIndex) });
+			for (const itemIndex of user.items) failures.push({ itemIndex, error: copyFor(this.ctx, user.failure.error, itemIndex) });
 		}
 		return failures.sort((a, b) => a.itemIndex - b.itemIndex);
 	}
