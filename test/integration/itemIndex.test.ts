@@ -149,7 +149,7 @@ describe('Refreshed Tokens Field: a name the error of a failed item uses is refu
 			clientCredential(emulator),
 			userTokens({ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v', options: { refreshedPairField: field } }),
 			[users[0]],
-			{ nodeOverrides: { onError: 'continueErrorOutput' }, typeVersion: 1.2 },
+			{ typeVersion: 1.2 },
 		);
 		const error = errorOf(r);
 		expect(error.message).toBe(`The Refreshed Tokens Field cannot be "${field}": a failed item's error uses that name`);
@@ -168,6 +168,41 @@ describe('Refreshed Tokens Field: a name the error of a failed item uses is refu
 		const error = errorOf(r);
 		expect(error.message).toBe('Refreshed Tokens Field must be a field name, not empty (item 0)');
 		expect(error.description).toMatch(/Options → Refreshed Tokens Field, e\.g\. hyperidTokens/);
+		expect(r.requests).toHaveLength(0);
+	});
+
+	// n8n passes the input items on as if they had succeeded when a Continue node throws: the node fails each item itself
+	test('with Continue (using error output), node version 1.2: every item leaves on the error output with the refusal, nothing on the success output', async () => {
+		const users = newUsers(emulator, 2);
+		const r = await runForUsers(
+			emulator,
+			clientCredential(emulator),
+			userTokens({ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v', options: { refreshedPairField: 'code' } }),
+			users,
+			{ nodeOverrides: { onError: 'continueErrorOutput' }, typeVersion: 1.2 },
+		);
+		expect(r.error).toBeUndefined();
+		const [success, failed] = r.outputs ?? [];
+		expect(success).toEqual([]);
+		expect(failed.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(failed.map((item) => (item.json.error as IDataObject).message)).toEqual([0, 1].map((n) => `The Refreshed Tokens Field cannot be "code": a failed item's error uses that name (item ${n})`));
+		expect(failed.every((item) => item.error === undefined && /Refreshed Tokens Field/.test(String((item.json.error as IDataObject).description)))).toBe(true);
+		expect(r.requests).toHaveLength(0);
+	});
+
+	test.each([1.1, 1.2])('with Continue (regular output), node version %s: every item is a failed item', async (typeVersion) => {
+		const users = newUsers(emulator, 2);
+		const r = await runForUsers(
+			emulator,
+			clientCredential(emulator),
+			userTokens({ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v', options: { refreshedPairField: 'code' } }),
+			users,
+			{ nodeOverrides: { onError: 'continueRegularOutput' }, typeVersion },
+		);
+		expect(r.error).toBeUndefined();
+		expect(r.outputs?.[0].map((item) => [item.pairedItem, item.json.error])).toEqual(
+			[0, 1].map((n) => [{ item: n }, `The Refreshed Tokens Field cannot be "code": a failed item's error uses that name (item ${n})`]),
+		);
 		expect(r.requests).toHaveLength(0);
 	});
 

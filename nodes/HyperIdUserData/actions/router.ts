@@ -361,6 +361,21 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 }
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	try {
+		return await runItems.call(this);
+	} catch (error) {
+		const runFailure = error instanceof NodeApiError || error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error);
+		if (!this.continueOnFail()) throw runFailure;
+		// A failure of the whole run (settings, credential, discovery): n8n would pass the input items
+		// on as if they had succeeded, so every item fails with it, on the error output where chosen.
+		const failure = toNodeError(this, runFailure, 0);
+		const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
+		const version = this.getNode().typeVersion;
+		return [this.getInputData().map((_, itemIndex) => failedItemOf(forItem(this, failure, 0, itemIndex), itemIndex, toErrorOutput, version))];
+	}
+}
+
+async function runItems(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const { settings, options } = readSettings(this, items);
 	const session = await openSession(this, options);
