@@ -38,7 +38,7 @@ import {
 import { authenticateClient } from './clientAuth';
 import { finish, record, sendJson, type Ctx, type Handler } from './http';
 import type { ClientRecord, EmulatorState } from './state';
-import { accessExpired, accessRecordOf, authenticate, endSession, issue, refreshRecordOf, startSession, verifyJwt } from './tokens';
+import { accessExpired, accessRecordOf, authenticate, detachSession, endSession, issue, refreshRecordOf, startSession, verifyJwt } from './tokens';
 import { escapeHtml, isAbsoluteHttpUrl, isPkceString, isPlainObject, parseScopes, randomId, s256, walletKey } from './util';
 
 const CERTS_PATH = `${OIDC_PATH}/certs`;
@@ -305,28 +305,7 @@ function handleToken(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): voi
 		return;
 	}
 	if (grant === 'refresh_token') {
-		if (params.refresh_token === undefined) {
-			oauthError(st, ctx, res, 400, 'invalid_request', 'Missing parameter: refresh_token');
-			return;
-		}
-		// unknown, already used (rotation), revoked, or of a session that was logged out
-		const rec = refreshRecordOf(st, params.refresh_token);
-		if (!rec) {
-			oauthError(st, ctx, res, 400, 'invalid_grant', 'Invalid refresh token');
-			return;
-		}
-		if (rec.clientId !== clientId) {
-			oauthError(st, ctx, res, 400, 'invalid_grant', 'Invalid refresh token. Token client and authorized client don\'t match');
-			return;
-		}
-		if (rec.exp <= st.nowSec()) {
-			oauthError(st, ctx, res, 400, 'invalid_grant', 'Token is not active');
-			return;
-		}
-		st.refreshTokens.delete(rec.jti);
-		const t = issue(st, rec.userId, clientId, rec.scopes, rec.wallet, st.opts.accessTokenLifetime, rec.sid);
-		st.stats.tokenGrants.refresh_token++;
-		sendJson(st, ctx, res, 200, t, NO_STORE);
+		refresh(st, ctx, res, params, clientId);
 		return;
 	}
 	if (grant === undefined) {
@@ -334,6 +313,43 @@ function handleToken(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): voi
 		return;
 	}
 	oauthError(st, ctx, res, 400, 'unsupported_grant_type', `Unsupported grant_type: ${grant}`);
+}
+
+/**
+ * A refresh in Keycloak's order (TokenManager.refreshAccessToken): verifyRefreshToken (signature, type,
+ * expiry, client), validateToken (session, its client), then validateTokenReuseForRefresh with
+ * "Revoke Refresh Token" on and no reuse allowed: a spent token is refused AND detaches the session's
+ * client (detachFromUserSession), so the pair the first refresh issued stops working too.
+ * Keycloak tells "Stale token" from a reuse by iat in whole seconds (within one second an older
+ * token passes); the emulator knows the order of its tokens and is strict.
+ */
+function refresh(st: EmulatorState, ctx: Ctx, res: http.ServerResponse, params: Record<string, string>, clientId: string): void {
+	const invalid = (description: string) => oauthError(st, ctx, res, 400, 'invalid_grant', description);
+	const token = params.refresh_token;
+	if (token === undefined) {
+		oauthError(st, ctx, res, 400, 'invalid_request', 'No refresh token');
+		return;
+	}
+	const payload = verifyJwt(st, token);
+	if (!payload || payload.typ !== 'Refresh' || typeof payload.jti !== 'string' || typeof payload.sid !== 'string') return invalid('Invalid refresh token');
+	if (typeof payload.exp !== 'number' || payload.exp <= st.nowSec()) return invalid('Token is not active');
+	if (payload.azp !== clientId) return invalid("Invalid refresh token. Token client and authorized client don't match");
+	const session = st.sessions.get(payload.sid);
+	if (!session) return invalid('Session not active');
+	if (session.detached) return invalid("Session doesn't have required client");
+	const rec = refreshRecordOf(st, token);
+	if (!rec) {
+		// spent: the one presented last is a reuse, any older one is stale; either way the session's client is detached
+		const description = payload.jti === session.lastPresentedRefresh ? 'Maximum allowed refresh token reuse exceeded' : 'Stale token';
+		detachSession(st, session.sid);
+		st.stats.refreshReuses++;
+		return invalid(description);
+	}
+	session.lastPresentedRefresh = rec.jti;
+	st.refreshTokens.delete(rec.jti);
+	const t = issue(st, rec.userId, clientId, rec.scopes, rec.wallet, st.opts.accessTokenLifetime, rec.sid);
+	st.stats.tokenGrants.refresh_token++;
+	sendJson(st, ctx, res, 200, t, NO_STORE);
 }
 
 /**
@@ -351,14 +367,15 @@ function exchangeCode(st: EmulatorState, ctx: Ctx, res: http.ServerResponse, par
 	const rec = st.codes.get(code);
 	if (!rec || rec.exp <= st.nowSec()) return invalid('Code not valid');
 	if (rec.used) {
-		endSession(st, rec.sid);
+		// Keycloak's TokenEndpoint: "Attempt to use same code twice should invalidate existing clientSession"
+		detachSession(st, rec.sid);
 		return invalid('Code not valid');
 	}
 	rec.used = true;
 	// RFC 6749 4.1.3: the redirect_uri of the authorization request, identical
 	if (rec.redirectUriParam !== undefined && params.redirect_uri !== rec.redirectUriParam) return invalid('Incorrect redirect_uri');
 	if (rec.clientId !== clientId) return invalid('Auth error: Found different client_id in clientSession');
-	if (!st.sessions.has(rec.sid)) return invalid('Session not active');
+	if (!st.sessions.has(rec.sid) || st.sessions.get(rec.sid)?.detached) return invalid('Session not active');
 	const verifier = params.code_verifier;
 	if (rec.codeChallenge === undefined) {
 		// Keycloak refuses a verifier for a code that had no challenge (a PKCE downgrade)
@@ -437,7 +454,7 @@ function handleRevoke(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): vo
 		return;
 	}
 	if (payload.typ === 'Refresh') {
-		if (typeof payload.sid !== 'string' || !st.sessions.has(payload.sid)) {
+		if (typeof payload.sid !== 'string' || !st.sessions.has(payload.sid) || st.sessions.get(payload.sid)?.detached) {
 			oauthError(st, ctx, res, 200, 'invalid_token', 'Invalid token');
 			return;
 		}

@@ -258,6 +258,8 @@ export interface EmulatorStats {
 	inFlight: number;
 	maxInFlight: number;
 	faultsApplied: number;
+	/** Spent refresh tokens presented again (each detached its session: the user was signed out of that client). */
+	refreshReuses: number;
 }
 
 export interface StoredValue {
