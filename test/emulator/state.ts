@@ -70,7 +70,7 @@ export interface SessionRecord {
 export interface ClientRecord {
 	secret?: string;
 	publicKey?: crypto.KeyObject;
-	/** empty: any absolute http(s) redirect URI */
+	/** as Keycloak matches them (login.ts redirectUriAllowed); empty: no sign-in can come back */
 	redirectUris: string[];
 }
 
@@ -214,7 +214,7 @@ export class EmulatorState {
 				{ address: DEMO.publicWallet, chain: '137', family: 0, label: 'Demo public wallet', tags: ['demo', 'public'], public: true },
 			],
 		});
-		this.clients.set(DEMO.clientId, { secret: DEMO.clientSecret, redirectUris: [] });
+		this.clients.set(DEMO.clientId, { secret: DEMO.clientSecret, redirectUris: [...DEMO.redirectUris] });
 	}
 
 	findUser(idOrEmail: string): User | undefined {

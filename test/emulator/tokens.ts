@@ -3,10 +3,12 @@
  * emulator signs; refresh tokens rotate; a session (sid) ties them to one sign-in of one user to
  * one client, and ending it ends them. Shared by the login host, the user data API and the control API.
  *
- * Revocation model (issue 22), from Keycloak's services/src/main/java/org/keycloak/protocol/oidc/
- * TokenManager.java (validateTokenReuseForRefresh -> clientSession.detachFromUserSession()): a spent
- * refresh token presented again ends that one sign-in of that user with that client (its sid), as
- * every Keycloak version does; other sign-ins of the user, and other users, are untouched.
+ * Revocation model (issue 22): current Keycloak's. A spent refresh token presented again ends that
+ * one sign-in of that user with that client (its sid): services/src/main/java/org/keycloak/protocol/
+ * oidc/TokenManager.java, validateTokenReuseForRefresh -> clientSession.detachFromUserSession(), in
+ * every version. Revoking a refresh token does the same (TokenRevocationEndpoint.revokeClientSession;
+ * before it, revokeClient ended every session of the user with the client). Other sign-ins of the
+ * user, and other users, are untouched; logout ends the whole session.
  */
 import * as crypto from 'node:crypto';
 import {
