@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './actions/description';
 import { router } from './actions/router';
+import { subtitleOf } from '../shared/subtitle';
 import { getIdentityProviders, searchWallets } from './methods';
 
 export class HyperIdUserData implements INodeType {
@@ -13,7 +14,7 @@ export class HyperIdUserData implements INodeType {
 		group: ['transform'],
 		// new nodes get the last version (1.2); a defaultVersion would also make n8n leave out its Custom API Call option
 		version: [1, 1.1, 1.2],
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: subtitleOf(properties),
 		description: 'Store, read, list and delete per-user key/value data in HyperID',
 		defaults: { name: 'HyperID User Data' },
 		usableAsTool: true,
