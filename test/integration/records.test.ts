@@ -138,7 +138,7 @@ describe('Set, several values per item', () => {
 			params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [{ key: 'a', value: 'x' }, { key: '={{ $json.k }}', value: 'y' }] }, options: {} }),
 			[{ k: 'fine' }, { k: '' }],
 		);
-		expect(errorOf(r).message).toBe('The key of field 2 is empty (item 1)');
+		expect(errorOf(r).message).toBe('The key at index 1 of Fields to Set is empty (item 1)');
 		expect(apiRequests(r)).toHaveLength(0);
 	});
 
