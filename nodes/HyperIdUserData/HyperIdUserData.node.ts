@@ -12,8 +12,9 @@ export class HyperIdUserData implements INodeType {
 		name: 'hyperIdUserData',
 		icon: { light: 'file:../../icons/hyperid.svg', dark: 'file:../../icons/hyperid.dark.svg' },
 		group: ['transform'],
-		// new nodes get the last version (1.2); a defaultVersion would also make n8n leave out its Custom API Call option
 		version: [1, 1.1, 1.2],
+		// new nodes get 1.2; set, it also keeps n8n's "Custom API Call" out: the HTTP Request node cannot renew a token HyperID reports expired in the body
+		defaultVersion: 1.2,
 		subtitle: subtitleOf(properties),
 		description: 'Store, read, list and delete per-user key/value data in HyperID',
 		defaults: { name: 'HyperID User Data' },

@@ -1,11 +1,11 @@
 /**
  * Issue 25, what a workflow builder meets in the editor: node subtitles in display names (as n8n's
- * editor evaluates them), Docs links n8n can land on.
+ * editor evaluates them), Docs links n8n can land on, n8n's "Custom API Call" only where it works.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { INode, INodeType, INodeTypes } from 'n8n-workflow';
+import type { ICredentialType, INode, INodeType, INodeTypeDescription, INodeTypes } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
 import { HyperIdClientApi } from '../../credentials/HyperIdClientApi.credentials';
@@ -85,5 +85,32 @@ describe('Docs links land: n8n appends ?utm_... to them, after any #anchor', () 
 		['HyperIdClientApi', new HyperIdClientApi().documentationUrl],
 	])('credential %s: %s has no anchor', (_name, url) => {
 		expect(new URL(url).hash).toBe('');
+	});
+});
+
+/**
+ * n8n's LoadNodesAndCredentials.injectCustomApiCallOptions (n8n 1.123.81, 2.8.4 and 2.41.1 alike):
+ * "Custom API Call" is added to resource and operation when the node's defaultVersion is unset or
+ * equals its version, and one of its credentials has `authenticate` or extends oAuth2Api. It opens
+ * the HTTP Request node with the credential.
+ */
+function n8nOffersCustomApiCall(description: INodeTypeDescription, credentials: ICredentialType[]): boolean {
+	const isLatestVersion = description.defaultVersion === undefined || description.defaultVersion === description.version;
+	const supportsProxyAuth = (description.credentials ?? []).some(({ name }) => {
+		const type = credentials.find((credential) => credential.name === name);
+		return type?.authenticate !== undefined || (type?.extends ?? []).some((parent) => ['oAuth2Api', 'googleOAuth2Api', 'oAuth1Api'].includes(parent));
+	});
+	return isLatestVersion && supportsProxyAuth;
+}
+
+describe('Custom API Call', () => {
+	const credentials = [new HyperIdOAuth2Api(), new HyperIdClientApi()];
+
+	test('User Data does not offer it: the HTTP Request node does not renew a token HyperID reports expired (result -2 in a 200 answer)', () => {
+		expect(n8nOffersCustomApiCall(new HyperIdUserData().description, credentials)).toBe(false);
+	});
+
+	test("Sign-In keeps it: the client's authentication does not expire, so a call to HyperID's OpenID endpoints works", () => {
+		expect(n8nOffersCustomApiCall(new HyperIdSignIn().description, credentials)).toBe(true);
 	});
 });
