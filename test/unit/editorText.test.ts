@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Issue 25, what a workflow builder meets in the editor: node subtitles in display names (as n8n's
  * editor evaluates them), Docs links n8n can land on, n8n's "Custom API Call" only where it works.

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /** What `npm run demo` checks of each example (meta.demo), against the emulator, without n8n. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
