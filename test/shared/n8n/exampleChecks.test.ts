@@ -69,7 +69,7 @@ describe('the demo checks against the emulator', () => {
 			{ ms: 0, stdout: '', stderr: '' },
 		);
 		const seen = { refreshes: 0, codeExchanges: 0, valuesStored: 0, results: {} };
-		expect(evaluate({ items: { Get: 1 }, outputs: { Get: [{ key: 'a', value: 'b' }] } }, seen, run).failures).toEqual([]);
+		expect(evaluate({ items: { Get: 1 }, outputs: { Get: [{ key: 'a', value: 'b' }] } }, seen, run)).toEqual({ failures: [], summary: 'Get: 1 item, Get: output as designed' });
 		expect(evaluate({ items: { Get: 2 }, outputs: { Get: [{}] } }, seen, run).failures).toEqual([
 			'Get: 1 item, designed: 2',
 			'Get output [{"key":"a","value":"b"}], designed: [{}]',
