@@ -177,7 +177,7 @@ export class HyperIdClientApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/hyperid.svg', dark: 'file:../icons/hyperid.dark.svg' };
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-hyperid#credentials';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-hyperid';
 
 	properties: INodeProperties[] = [
 		{

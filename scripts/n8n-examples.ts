@@ -3,7 +3,10 @@
  * `npm run examples`: runs every examples/*.json in the real n8n against the HyperID emulator and
  * prints each node's output as a table (the building block of `npm run demo`), then one line per
  * example saying whether it behaved as designed: each example declares its expected outcome in its
- * `meta` (`expectedOutcome`: "succeeds" or "fails"; for a failure, `expectedFailure`: {node, why}).
+ * `meta` (`expectedOutcome`: "succeeds" or "fails"; for a failure, `expectedFailure`: {node, why}),
+ * and in `meta.demo` what the demo checks at the emulator and in n8n's output (refreshes, values
+ * stored, result codes, items; test/shared/n8n/exampleChecks.ts); a check that does not hold fails
+ * the example. `meta.demo.tokenExpiresAfterRequests` makes the token n8n holds expire mid-run.
  *
  *   N8N_VERSION=2.8.4 npm run examples       another n8n from test/shared/n8n/versions.json
  *   npm run examples -- examples/01-*.json   only these files
@@ -12,10 +15,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { REPO_ROOT } from '../test/shared/n8n/install';
+import { demoSpecOf, evaluate, expireTokenAfterRequests, observe, type DemoSpec } from '../test/shared/n8n/exampleChecks';
 import { DEMO } from '../test/shared/n8n/hyperid';
 import { assertBuilt } from '../test/shared/n8n/n8n';
 import { startDeployment } from '../test/shared/n8n/queue';
-import { openSession, type Session } from '../test/shared/n8n/session';
+import { DEFAULT_SESSION_CREDENTIALS, openSession, type Session } from '../test/shared/n8n/session';
 import { bindByType, browseSignIn, clientCredential, SERVICE_CLIENT } from '../test/shared/n8n/signIn';
 import { formatRun, loadWorkflowFile, unsupportedReason } from '../test/shared/n8n/workflow';
 import type { WorkflowRunResult } from '../test/shared/n8n/workflow';
@@ -33,6 +37,40 @@ function expectationOf(file: string): Expectation {
 		throw new Error(`${file}: meta.expectedOutcome must be "succeeds" or "fails", not ${JSON.stringify(meta.expectedOutcome)}`);
 	}
 	return { outcome, failure: meta.expectedFailure as Expectation['failure'] };
+}
+
+/** The outcome's verdict, joined with the example's `meta.demo` checks (what was checked, or what did not hold). */
+function withChecks(
+	outcome: { asDesigned: boolean; line: string },
+	spec: DemoSpec,
+	session: Session,
+	result?: WorkflowRunResult,
+): { asDesigned: boolean; line: string } {
+	const { failures, summary } = evaluate(spec.checks, observe(session.emulator), result);
+	if (failures.length) return { asDesigned: false, line: `${outcome.line.replace(/^✓/, '✗')}; but ${failures.join('; ')}` };
+	return { asDesigned: outcome.asDesigned, line: `${outcome.line}: ${summary}` };
+}
+
+/**
+ * `meta.demo.tokenExpiresAfterRequests`: the access token n8n holds for the example's credential
+ * expires after that many requests, so the node meets HyperID's "token expired" mid-run. The demo
+ * knows the token it imported, so this must come before any refresh.
+ */
+async function expireMidRun(file: string, spec: DemoSpec, session: Session): Promise<void> {
+	if (!spec.tokenExpiresAfterRequests) return;
+	const refName = loadWorkflowFile(file).nodes.flatMap((node) => Object.values(node.credentials ?? {}))[0]?.name;
+	const key = Object.keys(session.credentials).find((k) => session.credentials[k].name === refName) ?? 'main';
+	if (session.emulator.stats().tokenGrants.refresh_token > 0) {
+		throw new Error(`${file}: meta.demo.tokenExpiresAfterRequests needs the token the demo imported, but an earlier example refreshed it`);
+	}
+	const token = {
+		issuedAtServed: session.credentialMeta[key].servedAtIssue,
+		userId: DEMO.userId,
+		clientId: DEFAULT_SESSION_CREDENTIALS[key]?.clientId ?? DEMO.clientId,
+	};
+	// the refreshed token must outlive the rest of the example
+	await expireTokenAfterRequests(session.emulator, token, spec.tokenExpiresAfterRequests, 100);
+	console.log(`  the emulator expires the access token after ${spec.tokenExpiresAfterRequests} requests`);
 }
 
 /** One summary line: whether the example behaved as designed, and if not, what happened instead. */
@@ -142,6 +180,8 @@ async function main(): Promise<void> {
 				.filter((f) => f.endsWith('.json'))
 				.sort()
 				.map((f) => path.join('examples', f));
+	// a missing or misspelt meta.demo fails before n8n starts
+	for (const file of files) demoSpecOf(loadWorkflowFile(file), file);
 	const session = await openSession({ version: process.env.N8N_VERSION, log: (l) => console.log(l) });
 	console.log(`n8n ${session.runtime.version} with n8n-nodes-hyperid, emulator at ${session.emulator.url}\n`);
 	const summary: string[] = [];
@@ -162,23 +202,34 @@ async function main(): Promise<void> {
 			const wf = loadWorkflowFile(executed[i]);
 			const expected = expectationOf(executed[i]);
 			console.log(`▶ ${wf.name}  (${executed[i]})${expected.outcome === 'fails' ? `  - designed to fail: ${expected.failure?.why ?? ''}` : ''}`);
-			const result = await session.execute(ids[i]);
+			const spec = demoSpecOf(wf, executed[i]);
+			session.emulator.clearRequests();
+			await expireMidRun(executed[i], spec, session);
+			const result = await session.execute(ids[i]).finally(() => session.emulator.setOptions({ expireTokensEveryRequests: 0 }));
 			console.log(formatRun(result, { failureExpected: expected.outcome === 'fails' ? 'this example fails on purpose' : undefined }));
-			const { asDesigned, line } = verdict(executed[i], expected, result);
+			const { asDesigned, line } = withChecks(verdict(executed[i], expected, result), spec, session, result);
 			console.log(`${line}  [${(result.ms / 1000).toFixed(1)}s]\n`);
 			summary.push(line);
 			if (!asDesigned) notAsDesigned++;
 		}
 		for (const file of files.filter(runsAsTokenTable)) {
 			console.log(`▶ ${loadWorkflowFile(file).name}  (${file})`);
-			const { asDesigned, line, ms } = await runUsersTokensTable(file, session);
+			const spec = demoSpecOf(loadWorkflowFile(file), file);
+			session.emulator.clearRequests();
+			const run = await runUsersTokensTable(file, session);
+			const { asDesigned, line } = withChecks(run, spec, session);
+			const ms = run.ms;
 			console.log(`${line}  [${(ms / 1000).toFixed(1)}s]\n`);
 			summary.push(line);
 			if (!asDesigned) notAsDesigned++;
 		}
 		for (const file of files.filter(runsAsWebhook)) {
 			console.log(`▶ ${loadWorkflowFile(file).name}  (${file}, served by a running n8n)`);
-			const { asDesigned, line, ms } = await runSignInWebhook(file, session);
+			const spec = demoSpecOf(loadWorkflowFile(file), file);
+			session.emulator.clearRequests();
+			const run = await runSignInWebhook(file, session);
+			const { asDesigned, line } = withChecks(run, spec, session);
+			const ms = run.ms;
 			console.log(`${line}  [${(ms / 1000).toFixed(1)}s]\n`);
 			summary.push(line);
 			if (!asDesigned) notAsDesigned++;

@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './actions/description';
 import { router } from './actions/router';
+import { subtitleOf } from '../shared/subtitle';
 
 export class HyperIdSignIn implements INodeType {
 	description: INodeTypeDescription = {
@@ -11,7 +12,7 @@ export class HyperIdSignIn implements INodeType {
 		icon: { light: 'file:../../icons/hyperid.svg', dark: 'file:../../icons/hyperid.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: subtitleOf(properties),
 		description: "Sign your service's users in with HyperID and keep their tokens alive",
 		defaults: { name: 'HyperID Sign-In' },
 		// deliberately not an AI tool (n8n's type has no `false`): its inputs and outputs are users' codes and tokens

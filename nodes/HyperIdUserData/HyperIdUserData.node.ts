@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './actions/description';
 import { router } from './actions/router';
+import { subtitleOf } from '../shared/subtitle';
 import { getIdentityProviders, searchWallets } from './methods';
 
 export class HyperIdUserData implements INodeType {
@@ -11,9 +12,10 @@ export class HyperIdUserData implements INodeType {
 		name: 'hyperIdUserData',
 		icon: { light: 'file:../../icons/hyperid.svg', dark: 'file:../../icons/hyperid.dark.svg' },
 		group: ['transform'],
-		// new nodes get the last version (1.2); a defaultVersion would also make n8n leave out its Custom API Call option
 		version: [1, 1.1, 1.2],
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// new nodes get 1.2; set, it also keeps n8n's "Custom API Call" out: the HTTP Request node cannot renew a token HyperID reports expired in the body
+		defaultVersion: 1.2,
+		subtitle: subtitleOf(properties),
 		description: 'Store, read, list and delete per-user key/value data in HyperID',
 		defaults: { name: 'HyperID User Data' },
 		usableAsTool: true,

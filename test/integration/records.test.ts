@@ -138,7 +138,7 @@ describe('Set, several values per item', () => {
 			params(BY_USER_ID, 'set', { dataMode: 'defineBelow', fields: { values: [{ key: 'a', value: 'x' }, { key: '={{ $json.k }}', value: 'y' }] }, options: {} }),
 			[{ k: 'fine' }, { k: '' }],
 		);
-		expect(errorOf(r).message).toBe('The key of field 2 is empty (item 1)');
+		expect(errorOf(r).message).toBe('The key at index 1 of Fields to Set is empty (item 1)');
 		expect(apiRequests(r)).toHaveLength(0);
 	});
 
@@ -540,7 +540,7 @@ describe('Batch Reads: on by default from node version 1.1', () => {
 	test('the node offers versions 1, 1.1 and 1.2; new nodes get the last one, 1.2', () => {
 		const { description } = new HyperIdUserData();
 		expect(description.version).toEqual([1, 1.1, 1.2]);
-		// the editor takes the last version when there is no defaultVersion (n8n then also keeps its Custom API Call option)
-		expect(description.defaultVersion).toBeUndefined();
+		// the last version, named: n8n then also leaves out its Custom API Call (test/unit/editorText.test.ts)
+		expect(description.defaultVersion).toBe(1.2);
 	});
 });

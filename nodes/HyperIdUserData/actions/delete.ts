@@ -9,6 +9,7 @@ import { MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, storedValueId } from './types';
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
 	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, settings.trimKeys);
+	settings.hints.keysGiven(keys);
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const endpoint = endpointFor(family, 'delete');
 	const body: IDataObject = { ...target.body, value_keys: keys };

@@ -79,6 +79,7 @@ export function mergeIntoInput(ctx: IExecuteFunctions, itemIndex: number, field:
 export const prepare: Prepare = (ctx, itemIndex, settings) => {
 	const family = settings.family!;
 	const keys = readKeys(ctx, settings.parameters, itemIndex, MAX_KEY_LENGTH, MAX_KEYS_PER_ITEM, settings.trimKeys);
+	settings.hints.keysGiven(keys);
 	const target = readTarget(ctx, settings.parameters, itemIndex, family, settings.knownProviders);
 	const endpoint = endpointFor(family, 'get');
 
@@ -99,6 +100,7 @@ export const prepare: Prepare = (ctx, itemIndex, settings) => {
 				},
 			];
 		}
+		settings.hints.keysNotFound(itemIndex, keys.filter((key) => !values.has(key)));
 		return found.map((key) => ({ key, value: parsed(key) as IDataObject }));
 	};
 

@@ -18,6 +18,10 @@ export class RunHints {
 	/** stored value id → the key and the items that set it */
 	private readonly writers = new Map<string, { key: string; items: number[] }>();
 	private readonly ignored: string[] = [];
+	/** keys with `{{` in them, as sent */
+	private readonly expressionLike = new Set<string>();
+	/** item → the keys Get found no value under (Values Output "One Item per Key" gives nothing for them) */
+	private readonly notFound = new Map<number, string[]>();
 
 	/**
 	 * Options that do nothing while Simplify is off. The editor hides them then; an expression that
@@ -39,6 +43,16 @@ export class RunHints {
 		if (given !== key && !this.trimmed.has(given)) this.trimmed.set(given, key);
 	}
 
+	/** A key with `{{` in it is most likely an expression typed into a Fixed field, or one left unclosed: it is sent as written. */
+	keysGiven(keys: string[]): void {
+		for (const key of keys) if (key.includes('{{')) this.expressionLike.add(key);
+	}
+
+	/** Get, one item per key: keys with no stored value give no item, so the run says which. */
+	keysNotFound(itemIndex: number, keys: string[]): void {
+		if (keys.length) this.notFound.set(itemIndex, keys);
+	}
+
 	/** An item sets `key` (identified across items by `id`, see storedValueId). */
 	wrote(id: string, key: string, itemIndex: number): void {
 		const writers = this.writers.get(id) ?? { key, items: [] };
@@ -56,6 +70,26 @@ export class RunHints {
 			const changes = [...this.trimmed].map(([given, key]) => `${JSON.stringify(given)} → ${JSON.stringify(key)}`);
 			hints.push({
 				message: `Spaces around keys were removed (${some(changes)}): a key is trimmed wherever it is given, so Get and Delete find it as stored.`,
+				type: 'info',
+				location: 'outputPane',
+			});
+		}
+		if (this.expressionLike.size) {
+			hints.push({
+				message:
+					`A key looks like an expression (${some([...this.expressionLike].map((key) => JSON.stringify(key)))}) and was sent as written. ` +
+					'To map a field, switch the field to Expression and close it with }}, e.g. {{ $json.key }}.',
+				type: 'warning',
+				location: 'outputPane',
+			});
+		}
+		if (this.notFound.size) {
+			const [[itemIndex, keys]] = [...this.notFound];
+			const items = [...this.notFound.keys()].map(String);
+			hints.push({
+				message:
+					`No value is stored under ${some(keys.map((key) => JSON.stringify(key)))} (item ${itemIndex}${items.length > 1 ? `; ${items.length} items had keys not found: ${some(items)}` : ''}): ` +
+					'Get gives one item per key found. To see the keys not found, set Options › Values Output to All Values (missingKeys); to go on with an empty item, turn on Settings › Always Output Data.',
 				type: 'info',
 				location: 'outputPane',
 			});

@@ -114,7 +114,7 @@ export function readKeys(
 		);
 	}
 	const keys = entries.map((entry, position) =>
-		toKey(ctx, itemIndex, entry, `Key ${position + 1} of the list`, maxKeyLength, trim),
+		toKey(ctx, itemIndex, entry, `The key at index ${position} of Keys`, maxKeyLength, trim),
 	);
 	return [...new Set(keys)];
 }

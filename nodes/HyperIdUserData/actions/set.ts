@@ -168,6 +168,7 @@ function pairOrigins(settings: RunSettings): Array<ValueOrigin | undefined> {
 function keyOf(ctx: IExecuteFunctions, settings: RunSettings, itemIndex: number, raw: unknown, what: string): string {
 	const key = toKey(ctx, itemIndex, raw, what, MAX_KEY_LENGTH, settings.trimKeys);
 	if (typeof raw === 'string') settings.hints.keyTrimmed(raw, key);
+	settings.hints.keysGiven([key]);
 	return key;
 }
 
@@ -183,7 +184,7 @@ function definedEntries(ctx: IExecuteFunctions, settings: RunSettings, itemIndex
 	// a key given twice is stored once, with its last value (as n8n's Set node overwrites a field)
 	const values = new Map<string, string>();
 	pairs.forEach((pair, position) => {
-		const key = keyOf(ctx, settings, itemIndex, pair.key, `The key of field ${position + 1}`);
+		const key = keyOf(ctx, settings, itemIndex, pair.key, `The key at index ${position} of Fields to Set`);
 		// a value left empty in the editor may be absent from the pair; one mapped from a missing or null field is refused, not stored as ""
 		const value = 'value' in pair ? pair.value : '';
 		values.set(key, toStoredValue(ctx, itemIndex, value, settings.valueFormat, `The value of key "${key}"`, settings.valuesAsGiven ? (origins[position] ?? 'typed') : undefined));

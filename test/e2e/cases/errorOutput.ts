@@ -15,7 +15,7 @@ import { apiCalls } from '../../shared/n8n/requests';
 import type { E2ECase } from '../../shared/n8n/types';
 
 const EMPTY_KEY = 'The key is empty (item 1)';
-const EMPTY_FIELD_KEY = 'The key of field 1 is empty (item 1)';
+const EMPTY_FIELD_KEY = 'The key at index 0 of Fields to Set is empty (item 1)';
 const EMPTY_KEY_FIX = 'HyperID needs a non-empty key. Check that the field you mapped exists on this item.';
 const LONG_KEY = 'x'.repeat(300);
 

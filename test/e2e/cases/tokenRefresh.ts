@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { DEMO } from '../../shared/n8n/hyperid';
+import { expireTokenAfterRequests } from '../../shared/n8n/exampleChecks';
 import { apiCalls, callWithToken, tokenCalls, tryRefresh } from '../../shared/n8n/requests';
 import type { E2ECase } from '../../shared/n8n/types';
 
@@ -21,17 +22,8 @@ export const tokenRefresh: E2ECase = {
 	credentials: { '*': 'expiring' },
 	requiresNode: true,
 	async before({ emulator, credentialMeta }) {
-		// expireTokensEveryRequests counts successful requests since a token was issued, across all
-		// tokens. Make the credential's token die after exactly BEFORE_EXPIRY more requests while a
-		// token issued then lives for at least MIN_LIFETIME (warm the counter up if needed).
-		const issuedAt = credentialMeta.expiring.servedAtIssue;
-		const throwaway = emulator.createToken({ userId: DEMO.userId, clientId: DEMO.clientId });
-		while (emulator.stats().userDataServed - issuedAt + BEFORE_EXPIRY < MIN_LIFETIME) {
-			await callWithToken(emulator, throwaway.access_token, '/user-data/by-user-id/list-get', {});
-		}
-		emulator.clearRequests();
-		const servedSinceIssue = emulator.stats().userDataServed - issuedAt;
-		emulator.setOptions({ expireTokensEveryRequests: servedSinceIssue + BEFORE_EXPIRY });
+		const token = { issuedAtServed: credentialMeta.expiring.servedAtIssue, userId: DEMO.userId, clientId: DEMO.clientId };
+		await expireTokenAfterRequests(emulator, token, BEFORE_EXPIRY, MIN_LIFETIME);
 	},
 	after({ emulator }) {
 		emulator.setOptions({ expireTokensEveryRequests: 0 });
