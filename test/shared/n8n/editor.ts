@@ -46,7 +46,8 @@ export interface StartEditorOptions {
 	emulatorPort?: number;
 	/**
 	 * Connected HyperID credentials to import (re-imported on every start: the emulator forgets its
-	 * tokens when it stops). The first is the default one example workflows are bound to.
+	 * tokens when it stops). The first is the default one example workflows are bound to, and the one
+	 * the editor gives a new node.
 	 */
 	credentials: CredentialSpec[];
 	/** more credentials to import, made once the emulator is up (e.g. the HyperID Client of the sign-in example) */
@@ -170,10 +171,14 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 				(files.length ? ` and ${files.length} example workflows` : '') +
 				' into n8n ...',
 		);
-		await sandbox.importCredentials([
-			...opts.credentials.map((c) => connectedCredential(emulator!, c)),
-			...(opts.extraCredentials?.(emulator) ?? []),
-		]);
+		// n8n's editor gives a new node the credential with the newest updatedAt (NodeCredentials.vue),
+		// so the first of opts.credentials, the connected account, is stamped as updated last
+		const [first, ...others] = opts.credentials.map((c) => connectedCredential(emulator!, c));
+		const ordered = [...(opts.extraCredentials?.(emulator) ?? []), ...others, first];
+		const now = Date.now();
+		await sandbox.importCredentials(
+			ordered.map((c, i) => ({ ...c, updatedAt: new Date(now - (ordered.length - 1 - i) * 1000).toISOString() })),
+		);
 		const examples: ImportedExample[] = [];
 		if (files.length && opts.importExamples) {
 			const { idPrefix } = opts.importExamples;
@@ -195,8 +200,8 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			N8N_PORT: String(port),
 			N8N_HOST: 'localhost',
 			N8N_PROTOCOL: 'http',
+			// webhook URLs follow from N8N_PROTOCOL/HOST/PORT; n8n 2.41 calls WEBHOOK_URL deprecated
 			N8N_EDITOR_BASE_URL: `${baseUrl}/`,
-			WEBHOOK_URL: `${baseUrl}/`,
 			N8N_SECURE_COOKIE: 'false',
 			...opts.env,
 		});
