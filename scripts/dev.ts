@@ -94,7 +94,7 @@ async function main(): Promise<void> {
 			`  n8n ${version.n8n} is ready:  open  ${baseUrl}${DEV_START_PATH}`,
 			`  sign in as  ${OWNER.email}  /  ${OWNER.password}` + (ownerState === 'exists' ? '   (unless you changed it)' : ''),
 			examples.length ? `  the workflows list shows the examples: ${examples.map((e) => e.file.replace(/\.json$/, '')).join(', ')}` : '',
-			...devCredentialLines(emulator.url, baseUrl),
+			...devCredentialLines(emulator.url, baseUrl, version.n8n),
 			`  n8n data: ${userFolder}  (N8N_DEV_FRESH=1 to start empty)`,
 			'  stop: Ctrl+C',
 			bar,

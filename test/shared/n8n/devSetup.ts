@@ -22,6 +22,17 @@ export const DEV_CLIENT = { id: 'hyperIdClient', name: 'HyperID Client' };
 /** Where the editor should open: the workflows list with the imported examples (n8n 2.41 alone opens its Assistant page). */
 export const DEV_START_PATH = '/home/workflows';
 
+/**
+ * The credential n8n's editor gives a new HyperID User Data node in dev. The editor picks the most
+ * recently updated credential of the node's types (NodeCredentials.vue); n8n 2.41 sends it each
+ * credential's updatedAt, so the connected account, stamped newest, wins. n8n 2.8.4 sends no
+ * updatedAt, and the editor then takes the last listed: a HyperID Client API credential if any.
+ */
+export function newNodeCredential(n8nVersion: string): string {
+	const [major, minor] = n8nVersion.split('.').map(Number);
+	return major > 2 || (major === 2 && minor >= 41) ? DEV_ACCOUNT.name : DEV_CLIENT.name;
+}
+
 /** The credentials `npm run dev` imports; the connected account is stamped as updated last (see startEditor). */
 export function devCredentials(): Pick<StartEditorOptions, 'credentials' | 'extraCredentials'> {
 	return {
@@ -31,9 +42,12 @@ export function devCredentials(): Pick<StartEditorOptions, 'credentials' | 'extr
 }
 
 /** The banner's lines on the credentials: which one does what. */
-export function devCredentialLines(emulatorUrl: string, baseUrl: string): string[] {
+export function devCredentialLines(emulatorUrl: string, baseUrl: string, n8nVersion: string): string[] {
+	const taken = newNodeCredential(n8nVersion);
 	return [
-		`  credentials (new HyperID User Data nodes take "${DEV_ACCOUNT.name}"):`,
+		taken === DEV_ACCOUNT.name
+			? `  credentials (new HyperID User Data nodes take "${DEV_ACCOUNT.name}"):`
+			: `  credentials (n8n ${n8nVersion} gives new HyperID User Data nodes "${taken}": pick "${DEV_ACCOUNT.name}"):`,
 		`    "${DEV_ACCOUNT.name}"     HyperID OAuth2 API, connected to the emulator as ${DEMO.email}:`,
 		`                         Connected Account - Set, Get ... act for this one user`,
 		`    "${DEV_SECOND_APP.name}" HyperID OAuth2 API, the same user in a second client app (examples/02)`,

@@ -76,6 +76,8 @@ export interface Editor {
 	ownerState: 'created' | 'exists';
 	/** resolves when n8n exits (for whatever reason) */
 	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+	/** the environment n8n was started with */
+	env: NodeJS.ProcessEnv;
 	/** n8n's output so far ('' with stdio 'inherit') */
 	output(): string;
 	/** SIGTERM to n8n (SIGKILL after 8 s), close the emulator, remove a temp user folder. Idempotent. */
@@ -242,6 +244,7 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			sandbox,
 			examples,
 			ownerState,
+			env,
 			exited: exitedP,
 			output,
 			stop,
