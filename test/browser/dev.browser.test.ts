@@ -108,7 +108,7 @@ test('dev sets no deprecated variable and webhooks answer at the editor address'
 	expect(deprecated.filter((name) => env.env[name] !== undefined)).toEqual([]);
 });
 
-test("a fresh HyperID User Data node in dev's editor takes the connected account, and a first Set succeeds", async () => {
+test("a fresh HyperID User Data node in dev's editor takes the credential the banner names (the connected account on n8n 2.41), and a first Set succeeds", async () => {
 	await step('first-node', async () => {
 		// imported as `npm run dev` does, with the service's "HyperID Client" (Client API) credential
 		// saved after the account's (before: the one new nodes took)

@@ -44,15 +44,17 @@ export function devCredentials(): Pick<StartEditorOptions, 'credentials' | 'extr
 /** The banner's lines on the credentials: which one does what. */
 export function devCredentialLines(emulatorUrl: string, baseUrl: string, n8nVersion: string): string[] {
 	const taken = newNodeCredential(n8nVersion);
+	const name = (n: string) => `"${n}"`.padEnd(DEV_SECOND_APP.name.length + 3);
+	const more = ' '.repeat(DEV_SECOND_APP.name.length + 7);
 	return [
 		taken === DEV_ACCOUNT.name
 			? `  credentials (new HyperID User Data nodes take "${DEV_ACCOUNT.name}"):`
 			: `  credentials (n8n ${n8nVersion} gives new HyperID User Data nodes "${taken}": pick "${DEV_ACCOUNT.name}"):`,
-		`    "${DEV_ACCOUNT.name}"     HyperID OAuth2 API, connected to the emulator as ${DEMO.email}:`,
-		`                         Connected Account - Set, Get ... act for this one user`,
-		`    "${DEV_SECOND_APP.name}" HyperID OAuth2 API, the same user in a second client app (examples/02)`,
-		`    "${DEV_CLIENT.name}"      HyperID Client API, your service's client ${SERVICE_CLIENT.clientId}: for the`,
-		`                         HyperID Sign-In node and User Data's Each User's Tokens (tokens come from items)`,
+		`    ${name(DEV_ACCOUNT.name)}HyperID OAuth2 API, connected to the emulator as ${DEMO.email}:`,
+		`${more}Connected Account: Set, Get ... act for this one user`,
+		`    ${name(DEV_SECOND_APP.name)}HyperID OAuth2 API, the same user in a second client app (examples/02)`,
+		`    ${name(DEV_CLIENT.name)}HyperID Client API, your service's client ${SERVICE_CLIENT.clientId}: for the`,
+		`${more}HyperID Sign-In node and User Data's Each User's Tokens (tokens come from items)`,
 		`  sign a user in: publish examples/07, then open ${baseUrl}/webhook/hyperid-sign-in/start`,
 		`  emulator: ${emulatorUrl}  (request log: /__emulator/requests, stored data: /__emulator/store)`,
 	];

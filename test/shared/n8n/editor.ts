@@ -168,15 +168,16 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			opts.importExamples && fs.existsSync(examplesDir)
 				? fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()
 				: [];
+		const extra = opts.extraCredentials?.(emulator) ?? [];
 		log(
-			`importing ${opts.credentials.map((c) => `"${c.name}"`).join(', ')}` +
+			`importing ${[...opts.credentials, ...extra].map((c) => `"${c.name}"`).join(', ')}` +
 				(files.length ? ` and ${files.length} example workflows` : '') +
 				' into n8n ...',
 		);
 		// n8n's editor gives a new node the credential with the newest updatedAt (NodeCredentials.vue),
 		// so the first of opts.credentials, the connected account, is stamped as updated last
 		const [first, ...others] = opts.credentials.map((c) => connectedCredential(emulator!, c));
-		const ordered = [...(opts.extraCredentials?.(emulator) ?? []), ...others, first];
+		const ordered = [...extra, ...others, first];
 		const now = Date.now();
 		await sandbox.importCredentials(
 			ordered.map((c, i) => ({ ...c, updatedAt: new Date(now - (ordered.length - 1 - i) * 1000).toISOString() })),
