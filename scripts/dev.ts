@@ -30,7 +30,7 @@ function intro(version: { n8n: string; node: string }, installed: boolean, demoI
 	if (!installed) {
 		lines.push(
 			`  n8n ${version.n8n} is not installed yet: installing it into ${path.join(CACHE_DIR, 'n8n', version.n8n)} first`,
-			`  (first time only: about 3-4 minutes and ~3 GB${version.node === 'system' ? '' : `, plus Node ${version.node} from npm`}).`,
+			`  (first time only: ~3 GB, 3-4 minutes on an idle machine, longer on a busy one${version.node === 'system' ? '' : `; Node ${version.node} from npm too`}).`,
 		);
 		if (version.n8n !== DEMO_N8N)
 			lines.push(
