@@ -2,9 +2,10 @@
 /**
  * `npm run dev`: the n8n editor on http://localhost:5678 with this package loaded (as an installed
  * community package), the HyperID emulator running, a "HyperID account" credential already
- * connected to it, and the example workflows imported.
+ * connected to it (new HyperID User Data nodes take it), a "HyperID Client" credential for the
+ * HyperID Sign-In node, and the example workflows imported (test/shared/n8n/devSetup.ts).
  *
- *   N8N_VERSION=2.8.4 npm run dev     another n8n from test/shared/n8n/versions.json (default: the newest)
+ *   N8N_VERSION=2.8.4 npm run dev     the n8n `npm run demo` installs (default: the newest listed, 2.41.1)
  *   N8N_PORT=5680 npm run dev         another editor port
  *   HYPERID_EMULATOR_PORT=8788        another emulator port (default 5679)
  *   N8N_DEV_FRESH=1 npm run dev       start from an empty n8n (forget hand-built workflows)
@@ -15,18 +16,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { pickVersion, startEditor, type Editor } from '../test/shared/n8n/editor';
-import { DEMO } from '../test/shared/n8n/hyperid';
-import { CACHE_DIR, loadVersions } from '../test/shared/n8n/install';
-import { clientCredential, SERVICE_CLIENT } from '../test/shared/n8n/signIn';
-import { DEFAULT_CREDENTIAL_NAME } from '../test/shared/n8n/workflow';
+import { DEV_START_PATH, devCredentialLines, devCredentials } from '../test/shared/n8n/devSetup';
+import { CACHE_DIR, loadVersions, n8nInstalled } from '../test/shared/n8n/install';
 
 const OWNER = { email: 'dev@example.com', firstName: 'Dev', lastName: 'User', password: 'HyperId-dev-1' };
-const CREDENTIAL_ID = 'hyperIdDevCred01';
-/** a second HyperID client application of the same user (examples/02 reads shared keys with it) */
-const SECOND = { id: 'hyperIdDevCred02', name: 'HyperID second app', clientId: 'hyperid-second-app', clientSecret: 'second-secret' };
+/** the n8n `npm run demo` uses (package.json) */
+const DEMO_N8N = '2.8.4';
+
+/** Before anything starts: which n8n, and whether it must be installed first (and how long that takes). */
+function intro(version: { n8n: string; node: string }, installed: boolean, demoInstalled: boolean): string {
+	const node = version.node === 'system' ? `Node ${process.versions.node}` : `Node ${version.node}`;
+	const lines = [`npm run dev: n8n ${version.n8n} on ${node}` + (installed ? ', installed already.' : '.')];
+	if (!installed) {
+		lines.push(
+			`  n8n ${version.n8n} is not installed yet: installing it into ${path.join(CACHE_DIR, 'n8n', version.n8n)} first`,
+			`  (first time only: ~3 GB, 3-4 minutes on an idle machine, longer on a busy one${version.node === 'system' ? '' : `; Node ${version.node} from npm too`}).`,
+		);
+		if (version.n8n !== DEMO_N8N)
+			lines.push(
+				`  N8N_VERSION=${DEMO_N8N} npm run dev uses the n8n \`npm run demo\` installs instead` +
+					(demoInstalled ? ` (installed already: starts at once).` : '.'),
+			);
+	}
+	return lines.join('\n');
+}
 
 async function main(): Promise<void> {
-	const version = pickVersion(process.env.N8N_VERSION, loadVersions());
+	const versions = loadVersions();
+	const version = pickVersion(process.env.N8N_VERSION, versions);
+	const demoVersion = versions.find((v) => v.n8n === DEMO_N8N);
+	console.log(intro(version, n8nInstalled(version), !!demoVersion && n8nInstalled(demoVersion)));
 	const userFolder = path.join(CACHE_DIR, 'dev', `n8n-${version.n8n}`);
 	if (process.env.N8N_DEV_FRESH) fs.rmSync(userFolder, { recursive: true, force: true });
 
@@ -49,9 +68,7 @@ async function main(): Promise<void> {
 		userFolder,
 		port: Number(process.env.N8N_PORT || 5678),
 		emulatorPort: Number(process.env.HYPERID_EMULATOR_PORT || 5679),
-		credentials: [{ id: CREDENTIAL_ID, name: DEFAULT_CREDENTIAL_NAME }, SECOND],
-		// the service's own client, for the HyperID Sign-In node (examples/07)
-		extraCredentials: (emulator) => [clientCredential(emulator)],
+		...devCredentials(),
 		importExamples: { idPrefix: 'hyperIdDevWf' },
 		owner: OWNER,
 		stdio: 'inherit',
@@ -74,15 +91,10 @@ async function main(): Promise<void> {
 		[
 			'',
 			bar,
-			`  n8n ${version.n8n} is ready:  open  ${baseUrl}`,
+			`  n8n ${version.n8n} is ready:  open  ${baseUrl}${DEV_START_PATH}`,
 			`  sign in as  ${OWNER.email}  /  ${OWNER.password}` + (ownerState === 'exists' ? '   (unless you changed it)' : ''),
-			`  credential "${DEFAULT_CREDENTIAL_NAME}" (HyperID OAuth2 API, environment Custom) is connected to`,
-			`  the emulator at ${emulator.url} as user ${DEMO.email} ("${SECOND.name}": a second client app`,
-			`  of the same user); the node is "HyperID User Data".`,
-			`  credential "HyperID Client" (HyperID Client API, client ${SERVICE_CLIENT.clientId}) is your service's client for`,
-			`  "HyperID Sign-In": publish examples/07 and open ${baseUrl}/webhook/hyperid-sign-in/start to sign in.`,
-			examples.length ? `  example workflows imported: ${examples.map((e) => e.file).join(', ')}` : '',
-			`  emulator controls: ${emulator.url}/__emulator/requests (request log), /__emulator/store`,
+			examples.length ? `  the workflows list shows the examples: ${examples.map((e) => e.file.replace(/\.json$/, '')).join(', ')}` : '',
+			...devCredentialLines(emulator.url, baseUrl, version.n8n),
 			`  n8n data: ${userFolder}  (N8N_DEV_FRESH=1 to start empty)`,
 			'  stop: Ctrl+C',
 			bar,

@@ -33,9 +33,11 @@ import {
 	fieldLabels,
 	login,
 	newWorkflow,
+	openNodeActions as openNodeActionsOf,
 	openOptions,
 	optionsOf,
 	outputText,
+	pickAction as pickActionOf,
 	screenshotDir,
 	sel,
 	visibleOptions,
@@ -161,27 +163,10 @@ async function eventually<T>(fn: () => Promise<T>, check: (value: T) => void, ti
 const ndv = () => page.locator(sel.ndv);
 
 /** Search the node panel for the node and open its list of actions. */
-async function openNodeActions(): Promise<void> {
-	await page.locator(sel.nodeCreatorSearch).fill('');
-	await page.locator(sel.nodeCreatorSearch).pressSequentially('HyperID', { delay: 20 });
-	await page.locator(sel.nodeCreatorItemName, { hasText: NODE_NAME }).first().click();
-	await page.locator(sel.nodeCreatorItemName, { hasText: 'Set a value' }).first().waitFor();
-	// the action list slides in over the search results: wait until those have gone
-	await page.locator(sel.nodeCreatorItemName, { hasText: NODE_NAME }).first().waitFor({ state: 'detached' });
-	await page.waitForTimeout(300);
-}
+const openNodeActions = () => openNodeActionsOf(page, NODE_NAME, 'Set a value');
 
 /** Click an action in the opened node's action list, by its group (e.g. "User Data") and name. */
-async function pickAction(group: string, action: string): Promise<void> {
-	const items = page.locator(`${sel.nodeCreator} ${sel.nodeCreatorItem}`);
-	const texts = await items.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.trim()));
-	const start = texts.findIndex((t) => t.toUpperCase() === `${group} ACTIONS`.toUpperCase());
-	if (start < 0) throw new Error(`no action group "${group}" in ${JSON.stringify(texts)}`);
-	const offset = texts.slice(start + 1).findIndex((t) => t === action);
-	if (offset < 0) throw new Error(`no action "${action}" under "${group}"`);
-	await items.nth(start + 1 + offset).click();
-	await ndv().waitFor({ state: 'visible', timeout: 15_000 });
-}
+const pickAction = (group: string, action: string) => pickActionOf(page, group, action);
 
 /** A new workflow with the node added as "Set a value" on User Data, its panel open. */
 async function addNodeToNewWorkflow(): Promise<void> {

@@ -53,6 +53,29 @@ export async function newWorkflow(page: Page, baseUrl: string): Promise<void> {
 	await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
 }
 
+/** Search the node panel (open) for a node, e.g. "HyperID User Data", and open its list of actions. */
+export async function openNodeActions(page: Page, nodeName: string, firstAction: string): Promise<void> {
+	await page.locator(sel.nodeCreatorSearch).fill('');
+	await page.locator(sel.nodeCreatorSearch).pressSequentially('HyperID', { delay: 20 });
+	await page.locator(sel.nodeCreatorItemName, { hasText: nodeName }).first().click();
+	await page.locator(sel.nodeCreatorItemName, { hasText: firstAction }).first().waitFor();
+	// the action list slides in over the search results: wait until those have gone
+	await page.locator(sel.nodeCreatorItemName, { hasText: nodeName }).first().waitFor({ state: 'detached' });
+	await page.waitForTimeout(300);
+}
+
+/** Click an action in the opened node's action list, by its group (e.g. "User Data") and name; the node's panel opens. */
+export async function pickAction(page: Page, group: string, action: string): Promise<void> {
+	const items = page.locator(`${sel.nodeCreator} ${sel.nodeCreatorItem}`);
+	const texts = await items.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.trim()));
+	const start = texts.findIndex((t) => t.toUpperCase() === `${group} ACTIONS`.toUpperCase());
+	if (start < 0) throw new Error(`no action group "${group}" in ${JSON.stringify(texts)}`);
+	const offset = texts.slice(start + 1).findIndex((t) => t === action);
+	if (offset < 0) throw new Error(`no action "${action}" under "${group}"`);
+	await items.nth(start + 1 + offset).click();
+	await page.locator(sel.ndv).waitFor({ state: 'visible', timeout: 15_000 });
+}
+
 /** Headline of each open dropdown option (an option's first line; descriptions left out). */
 export async function visibleOptions(page: Page): Promise<string[]> {
 	await page.locator(sel.visibleOption).first().waitFor({ state: 'visible' });

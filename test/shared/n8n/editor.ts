@@ -46,7 +46,8 @@ export interface StartEditorOptions {
 	emulatorPort?: number;
 	/**
 	 * Connected HyperID credentials to import (re-imported on every start: the emulator forgets its
-	 * tokens when it stops). The first is the default one example workflows are bound to.
+	 * tokens when it stops). The first is the default one example workflows are bound to, and the one
+	 * the editor gives a new node.
 	 */
 	credentials: CredentialSpec[];
 	/** more credentials to import, made once the emulator is up (e.g. the HyperID Client of the sign-in example) */
@@ -75,6 +76,8 @@ export interface Editor {
 	ownerState: 'created' | 'exists';
 	/** resolves when n8n exits (for whatever reason) */
 	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+	/** the environment n8n was started with */
+	env: NodeJS.ProcessEnv;
 	/** n8n's output so far ('' with stdio 'inherit') */
 	output(): string;
 	/** SIGTERM to n8n (SIGKILL after 8 s), close the emulator, remove a temp user folder. Idempotent. */
@@ -165,15 +168,20 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			opts.importExamples && fs.existsSync(examplesDir)
 				? fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()
 				: [];
+		const extra = opts.extraCredentials?.(emulator) ?? [];
 		log(
-			`importing ${opts.credentials.map((c) => `"${c.name}"`).join(', ')}` +
+			`importing ${[...opts.credentials, ...extra].map((c) => `"${c.name}"`).join(', ')}` +
 				(files.length ? ` and ${files.length} example workflows` : '') +
 				' into n8n ...',
 		);
-		await sandbox.importCredentials([
-			...opts.credentials.map((c) => connectedCredential(emulator!, c)),
-			...(opts.extraCredentials?.(emulator) ?? []),
-		]);
+		// n8n's editor gives a new node the credential with the newest updatedAt (NodeCredentials.vue),
+		// so the first of opts.credentials, the connected account, is stamped as updated last
+		const [first, ...others] = opts.credentials.map((c) => connectedCredential(emulator!, c));
+		const ordered = [...extra, ...others, first];
+		const now = Date.now();
+		await sandbox.importCredentials(
+			ordered.map((c, i) => ({ ...c, updatedAt: new Date(now - (ordered.length - 1 - i) * 1000).toISOString() })),
+		);
 		const examples: ImportedExample[] = [];
 		if (files.length && opts.importExamples) {
 			const { idPrefix } = opts.importExamples;
@@ -195,8 +203,8 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			N8N_PORT: String(port),
 			N8N_HOST: 'localhost',
 			N8N_PROTOCOL: 'http',
+			// webhook URLs follow from N8N_PROTOCOL/HOST/PORT; n8n 2.41 calls WEBHOOK_URL deprecated
 			N8N_EDITOR_BASE_URL: `${baseUrl}/`,
-			WEBHOOK_URL: `${baseUrl}/`,
 			N8N_SECURE_COOKIE: 'false',
 			...opts.env,
 		});
@@ -237,6 +245,7 @@ export async function startEditor(opts: StartEditorOptions): Promise<Editor> {
 			sandbox,
 			examples,
 			ownerState,
+			env,
 			exited: exitedP,
 			output,
 			stop,

@@ -236,6 +236,12 @@ export async function ensureNode(version: string, log: Log = defaultLog): Promis
 	return pkgDir;
 }
 
+/** Whether n8n@<version> is installed in the cache already (ensureN8n then starts it at once). */
+export function n8nInstalled(entry: VersionEntry): boolean {
+	const dir = path.join(CACHE_DIR, 'n8n', entry.n8n);
+	return fs.existsSync(path.join(dir, '.installed.json')) && fs.existsSync(path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'));
+}
+
 /** n8n@<version> in .cache/n8n/<version>, with the right Node. Shows progress on first install. */
 export async function ensureN8n(entry: VersionEntry, log: Log = defaultLog): Promise<N8nRuntime> {
 	const dir = path.join(CACHE_DIR, 'n8n', entry.n8n);

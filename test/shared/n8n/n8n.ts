@@ -158,8 +158,10 @@ export class N8nSandbox {
 	}
 
 	/** import:credentials with plain `data` (n8n encrypts it with N8N_ENCRYPTION_KEY). */
-	async importCredentials(creds: Array<{ id: string; name: string; type: string; data: object }>): Promise<void> {
-		const plain = creds.map(({ id, name, type, data }) => ({ id, name, type, data }));
+	async importCredentials(
+		creds: Array<{ id: string; name: string; type: string; data: object; updatedAt?: string }>,
+	): Promise<void> {
+		const plain = creds.map(({ id, name, type, data, updatedAt }) => ({ id, name, type, data, ...(updatedAt ? { updatedAt } : {}) }));
 		const file = this.writeTemp(`credentials-${Date.now()}.json`, plain);
 		this.check(await this.cli(['import:credentials', `--input=${file}`]), 'n8n import:credentials');
 	}
