@@ -35,6 +35,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { isErrorOutputItem, SIGN_IN_ENDED } from '../../shared/failedItem';
 import { withoutItem } from '../../shared/itemIndex';
+import { tokenKindMistake, type TokenField } from '../../shared/tokenKind';
 import type { TokenSet } from '../../shared/hyperIdClient';
 import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Connection, HyperIdContext } from './connection';
@@ -268,6 +269,8 @@ export class UserTokens {
 			throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} starts with "Bearer "`, `Map the token alone: the node adds "Bearer " itself. ${fix}`);
 		}
 		if (!TOKEN_SYNTAX.test(token)) throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} is not a token`, fix);
+		const mistake = tokenKindMistake(token, name as TokenField);
+		if (mistake) throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', mistake.message, mistake.description);
 		return token;
 	}
 
