@@ -3,9 +3,9 @@
  * (`startDeployment`) with a HyperID Client credential for the emulator, and a user's browser
  * played with plain HTTP (no redirect followed on its own, so every hop is seen):
  *
- *   GET  n8n  /webhook/hyperid-sign-in/start      -> 302 to HyperID's authorization URL
+ *   GET  n8n  /webhook/hyperid-sign-in/start      -> 307 to HyperID's authorization URL, Set-Cookie hyperid_sign_in
  *   GET  HyperID (emulator) authorization URL     -> 302 to the callback with code and state
- *   GET  n8n  /webhook/hyperid-sign-in/callback   -> 200 "Signed in as ..."
+ *   GET  n8n  /webhook/hyperid-sign-in/callback   -> 200 "Signed in as ..." (the browser sends its cookie back)
  */
 import type { Emulator } from './hyperid';
 import type { WorkflowJson } from './workflow';
