@@ -122,7 +122,7 @@ describe("HyperID Client credential: the client's secret goes only to the creden
 
 	it('a production or sandbox credential sends nothing to a server that is not its HyperID host', async () => {
 		for (const environment of ['production', 'sandbox']) {
-			const json = await send(store({ environment, loginUrl: undefined }), { method: 'POST', url: `${collectorUrl}/collect`, body: form });
+			const json = await send(store({ environment, loginUrl: '' }), { method: 'POST', url: `${collectorUrl}/collect`, body: form });
 			expect(json.sent).toBe(false);
 			expect(String(json.message)).toContain(environment === 'production' ? 'https://login.hypersecureid.com' : 'https://login-sandbox.hypersecureid.com');
 		}

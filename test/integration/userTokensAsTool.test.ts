@@ -1,4 +1,3 @@
-/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Each User's Tokens as an AI tool (issue 24, point 6): no token goes to a model. The node type
  * n8n generates for a usableAsTool node (`hyperIdUserDataTool`) acts with the access token alone; a
