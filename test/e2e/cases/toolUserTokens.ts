@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 
 import { clientCredential, SERVICE_CLIENT } from '../../shared/n8n/signIn';
 import type { CaseContext, E2ECase } from '../../shared/n8n/types';
-import { executeWorkflow, loadWorkflowFile } from '../../shared/n8n/workflow';
+import { executeWorkflow, forN8nVersion, loadWorkflowFile } from '../../shared/n8n/workflow';
 
 const WORKFLOW = 'test/e2e/fixtures/tool-user-tokens.json';
 const TOKEN_PATH = '/auth/realms/HyperID/protocol/openid-connect/token';
@@ -34,7 +34,7 @@ export const toolUserTokens: E2ECase = {
 		const a = ctx.emulator.createToken({ userId: 'tool-user-a', clientId: SERVICE_CLIENT.clientId });
 		const b = ctx.emulator.createToken({ userId: 'tool-user-b', clientId: SERVICE_CLIENT.clientId, expiresIn: 0 });
 		tokens = { a, b };
-		const text = JSON.stringify({ ...loadWorkflowFile(WORKFLOW), id: 'e2eToolUserTokens' })
+		const text = JSON.stringify({ ...forN8nVersion(loadWorkflowFile(WORKFLOW), ctx.runtime.version), id: 'e2eToolUserTokens' })
 			.replace('__ACCESS_A__', a.access_token)
 			.replace('__ACCESS_B__', b.access_token)
 			.replace('__REFRESH_B__', b.refresh_token);
