@@ -8,7 +8,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { environmentProperties, isLoopback, loginHostExpression, OPENID_CONNECT_PATH } from './common/environment';
+import { environmentProperties, isLoopback, loginHostExpression, loginOriginOf, OPENID_CONNECT_PATH } from './common/environment';
 
 // The environment's login host, read from the credential under test.
 const LOGIN_HOST = `${loginHostExpression((name) => `$credentials.${name}`)}.trim().replace(/\\/+$/, "")`;
@@ -30,15 +30,47 @@ class ClientCredentialError extends Error {
 	}
 }
 
-/** Where the request goes, absolute; the client's secret must not travel in clear. */
+/** axios's test for a URL that ignores baseURL (scheme or protocol-relative). */
+const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+
+/** Where the request goes, absolute, joined as n8n (axios) joins url, uri and baseURL. */
 function targetOf(requestOptions: IHttpRequestOptions): URL {
-	let target: URL;
+	const options = requestOptions as IHttpRequestOptions & { uri?: unknown };
+	const url = String(options.url ?? options.uri ?? '');
+	const base = options.baseURL;
+	const joined = base && !ABSOLUTE_URL.test(url) ? (url ? `${base.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : base) : url;
 	try {
-		target = new URL(requestOptions.url, requestOptions.baseURL);
+		return new URL(joined);
 	} catch {
 		throw new ClientCredentialError(
 			'The HyperID Client credential has no valid Login URL: enter it with its scheme, e.g. https://login.example.com',
 		);
+	}
+}
+
+/**
+ * The client's secret goes only to the credential's own HyperID login host, directly and verified:
+ * a user who may only use a shared credential (e.g. in the HTTP Request node) cannot send it elsewhere.
+ */
+function checkedTarget(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): URL {
+	const target = targetOf(requestOptions);
+	const own = loginOriginOf(credentials);
+	if (own === undefined) {
+		throw new ClientCredentialError(
+			'The HyperID Client credential has no valid Login URL: enter it with its scheme, e.g. https://login.example.com',
+		);
+	}
+	if (target.origin !== own) {
+		throw new ClientCredentialError(
+			`The HyperID Client credential only authenticates requests to its own HyperID login host ${own}, not to ${target.origin}: nothing was sent`,
+		);
+	}
+	const options = requestOptions as IHttpRequestOptions & { rejectUnauthorized?: boolean };
+	if (options.proxy) {
+		throw new ClientCredentialError('The HyperID Client credential does not authenticate a request sent through a proxy set on the request: nothing was sent');
+	}
+	if (options.skipSslCertificateValidation === true || options.rejectUnauthorized === false) {
+		throw new ClientCredentialError("The HyperID Client credential does not authenticate a request that ignores the host's certificate (Ignore SSL Issues): nothing was sent");
 	}
 	if (target.protocol === 'https:') return target;
 	if (target.protocol === 'http:' && isLoopback(target.hostname)) return target;
@@ -138,7 +170,7 @@ async function addClientAuthentication(
 	if (clientId === '') {
 		throw new ClientCredentialError('The HyperID Client credential has no Client ID: enter the ID of your HyperID client');
 	}
-	const target = targetOf(requestOptions);
+	const target = checkedTarget(credentials, requestOptions);
 	const form = formOf(requestOptions.body);
 	const headers: Record<string, string> = {};
 	for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {

@@ -20,7 +20,8 @@ import { DEMO } from '../test/shared/n8n/hyperid';
 import { assertBuilt } from '../test/shared/n8n/n8n';
 import { startDeployment } from '../test/shared/n8n/queue';
 import { DEFAULT_SESSION_CREDENTIALS, openSession, type Session } from '../test/shared/n8n/session';
-import { bindByType, browseSignIn, clientCredential, SERVICE_CLIENT } from '../test/shared/n8n/signIn';
+import { atHyperId, bindByType, browseSignIn, clientCredential, openCallback, SERVICE_CLIENT, startSignIn, withPublicUrl } from '../test/shared/n8n/signIn';
+import { freePort } from '../test/shared/services/ports';
 import { formatRun, loadWorkflowFile, unsupportedReason } from '../test/shared/n8n/workflow';
 import type { WorkflowRunResult } from '../test/shared/n8n/workflow';
 
@@ -98,20 +99,28 @@ async function runSignInWebhook(file: string, session: Session): Promise<{ asDes
 	const started = Date.now();
 	const name = path.basename(file);
 	const client = clientCredential(session.emulator);
-	const workflow = bindByType(loadWorkflowFile(file), 'demoSignInHook1', { hyperIdClientApi: client });
-	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`) });
+	// the example names its public URL in its Redirect URIs: this n8n's, known before it starts
+	const port = await freePort();
+	const workflow = withPublicUrl(bindByType(loadWorkflowFile(file), 'demoSignInHook1', { hyperIdClientApi: client }), `http://127.0.0.1:${port}`);
+	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`), port });
 	try {
+		// a login CSRF first: a sign-in's code and state opened by a browser without its cookie
+		const other = await startSignIn(deployment.baseUrl, DEMO.email);
+		const forged = await openCallback(await atHyperId(other.authorizationUrl), undefined);
+		console.log(`  a browser without the sign-in cookie got HTTP ${forged.status}: ${forged.body}`);
 		const signedIn = await browseSignIn(deployment.baseUrl, DEMO.email);
 		const hop = (url: URL) => `${url.origin}${url.pathname}`;
 		console.log(`  browser -> ${deployment.webhookUrl('hyperid-sign-in/start')}`);
 		console.log(`  n8n sent it to HyperID: ${hop(signedIn.authorizationUrl)} (state ${signedIn.authorizationUrl.searchParams.get('state')}, PKCE ${signedIn.authorizationUrl.searchParams.get('code_challenge_method')})`);
 		console.log(`  HyperID sent it back: ${hop(signedIn.callbackUrl)} with a code and the same state`);
 		console.log(`  n8n answered HTTP ${signedIn.status}: ${signedIn.body}`);
-		const asDesigned = signedIn.status === 200 && signedIn.body === `Signed in as ${DEMO.email}`;
+		const asDesigned = forged.status === 400 && signedIn.status === 200 && signedIn.body === `Signed in as ${DEMO.email}`;
 		return {
 			asDesigned,
 			ms: Date.now() - started,
-			line: asDesigned ? `✓ ${name}: signed ${DEMO.email} in through the webhooks, as designed` : `✗ ${name}: the sign-in did not end with "Signed in as ${DEMO.email}"`,
+			line: asDesigned
+				? `✓ ${name}: signed ${DEMO.email} in through the webhooks and refused a callback without the sign-in cookie, as designed`
+				: `✗ ${name}: the sign-in did not end with "Signed in as ${DEMO.email}", or a callback without the sign-in cookie was not refused (HTTP ${forged.status})`,
 		};
 	} catch (error) {
 		console.log(`  n8n output (tail):\n${deployment.output(30)}`);

@@ -2,7 +2,7 @@
  * Where HyperID lives (API.md "Transport" and "OAuth2 / OpenID Connect"): the login and API hosts, the
  * realm's paths, and the Environment fields both HyperID credentials offer. The nodes read these facts here too.
  */
-import type { INodeProperties } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeProperties } from 'n8n-workflow';
 
 export const PRODUCTION_LOGIN_URL = 'https://login.hypersecureid.com';
 export const PRODUCTION_API_URL = 'https://api.hypersecureid.com';
@@ -15,6 +15,21 @@ export const OPENID_CONNECT_PATH = `${REALM_PATH}/protocol/openid-connect`;
 export function isLoopback(hostname: string): boolean {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
 	return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The origin of the credential's login host (its environment's, or its custom Login URL's), or
+ * undefined when the Login URL is not a URL: the only place a client secret may be sent.
+ */
+export function loginOriginOf(credentials: ICredentialDataDecryptedObject): string | undefined {
+	const environment = String(credentials.environment ?? 'production');
+	const loginUrl =
+		environment === 'custom' ? String(credentials.loginUrl ?? '').trim() : environment === 'sandbox' ? SANDBOX_LOGIN_URL : PRODUCTION_LOGIN_URL;
+	try {
+		return new URL(loginUrl).origin;
+	} catch {
+		return undefined;
+	}
 }
 
 /**

@@ -10,8 +10,12 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { reportedErrors, strayLogs } from '../harness/harness';
-import type { CredentialStore } from '../harness/harness';
+import { generateKeyPairSync } from 'node:crypto';
+
+import { HyperIdClientApi } from '../../credentials/HyperIdClientApi.credentials';
+import { HyperIdSignIn } from '../../nodes/HyperIdSignIn/HyperIdSignIn.node';
+import { CredentialStore, jsonOf, reportedErrors, runNode, strayLogs } from '../harness/harness';
+import type { RunNodeOptions } from '../harness/harness';
 import type { Run } from '../integration/setup';
 import { clientCredential, newUsers, revokeConsent, runForUsers, userTokens } from '../integration/userTokensSetup';
 import { Campaign, CLIENT_B, DEMO, newEmulator, report, textOf, TOKEN_PATH, walletParam } from './helpers';
@@ -154,11 +158,12 @@ function withoutInputFields(main: unknown, items: IDataObject[]): unknown {
 	return [main[0], errorOutput, ...main.slice(2)];
 }
 
-async function forUsers(label: string, client: CredentialStore | undefined, parameters: INodeParameters, items: IDataObject[]) {
+async function forUsers(label: string, client: CredentialStore | undefined, parameters: INodeParameters, items: IDataObject[], more: Partial<RunNodeOptions> = {}) {
 	scenarios++;
 	for (const item of items) campaign.addSecret(item.accessToken as string, item.refreshToken as string);
 	for (const onError of ['stopWorkflow', 'continueRegularOutput', 'continueErrorOutput'] as const) {
 		const result: Run = await runForUsers(emulator, client, userTokens({ ...parameters, options: { retries: 1, timeout: 300 } }), items, {
+			...more,
 			nodeOverrides: { onError },
 		});
 		campaign.runs++;
@@ -208,6 +213,69 @@ test("Each User's Tokens: every operation, refreshes, ended sign-ins, a refused 
 	]);
 	emulator.addClient({ clientId: 'third-app', clientSecret: 'third-app-secret' });
 	await forUsers('another client', client, OPERATIONS[2], newUsers(emulator, 1, 'third-app'));
+});
+
+test('refusals before sending: a token of the wrong kind, a refresh token in an AI tool, the client secret to another host, an untrusted ID token', async () => {
+	const client = clientCredential(emulator);
+	const [user, other] = newUsers(emulator, 2);
+	// TOKEN_MALFORMED: a refresh token in Access Token, an access token in Refresh Token, a user ID
+	await forUsers('wrong kinds of token', client, OPERATIONS[2], [
+		{ accessToken: user.refreshToken, refreshToken: user.refreshToken },
+		{ accessToken: other.accessToken, refreshToken: other.accessToken },
+		{ accessToken: user.userId, refreshToken: user.refreshToken },
+	]);
+	// REFRESH_AS_AI_TOOL, with the access token expired (the old path renewed and answered with the pair)
+	const [toolUser] = newUsers(emulator, 1);
+	emulator.expireAccessTokens({ userId: toolUser.userId });
+	await forUsers('refresh token in an AI tool', client, OPERATIONS[3], [toolUser], { nodeTypeName: 'n8n-nodes-hyperid.hyperIdUserDataTool' });
+	// a tool's output goes to the model: there no renewed pair is allowed either (forUsers lets it stand in hyperidTokens)
+	for (const onError of ['stopWorkflow', 'continueRegularOutput'] as const) {
+		const tool = await runForUsers(emulator, client, userTokens({ ...OPERATIONS[3], options: { retries: 1 } }), [toolUser], {
+			nodeTypeName: 'n8n-nodes-hyperid.hyperIdUserDataTool',
+			nodeOverrides: { onError },
+		});
+		if (/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(`${textOf(tool.outputs)}${textOf(tool.error)}`)) {
+			campaign.leaks.push({ run: `AI tool ${onError}`, where: "the tool's answer", secret: 'eyJ…' });
+		}
+	}
+
+	// the client credential refuses another host: its message names neither secret nor key
+	const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+	campaign.addSecret(privateKey.split('\n')[1]);
+	const authenticate = new HyperIdClientApi().authenticate as (c: IDataObject, r: object) => Promise<unknown>;
+	for (const clientAuthentication of ['clientSecretPost', 'clientSecretBasic', 'clientAssertionHs256', 'clientAssertionRs256']) {
+		const refusal = await authenticate(
+			{ environment: 'custom', loginUrl: emulator.url, clientId: DEMO.clientId, clientAuthentication, clientSecret: DEMO.clientSecret, privateKey },
+			{ method: 'POST', url: 'https://collector.example/token', body: { token: user.accessToken } },
+		).then(
+			() => undefined,
+			(error: Error) => error,
+		);
+		expect(refusal?.message).toMatch(/only authenticates requests to its own HyperID login host/);
+		campaign.scan(`client credential to another host (${clientAuthentication})`, { outputs: [], logs: [], error: refusal, requests: [], json: [] } as unknown as Run);
+	}
+
+	// Exchange Code refuses an ID token whose nonce is not the sign-in's: the tokens it was issued go nowhere
+	scenarios++;
+	const signIn = new CredentialStore(
+		{ environment: 'custom', loginUrl: emulator.url, clientId: DEMO.clientId, clientAuthentication: 'clientSecretPost', clientSecret: DEMO.clientSecret },
+		{ type: 'hyperIdClientApi' },
+	);
+	const node = new HyperIdSignIn();
+	for (const onError of ['stopWorkflow', 'continueRegularOutput'] as const) {
+		const start = await runNode({ nodeType: node, nodeTypeName: 'n8n-nodes-hyperid.hyperIdSignIn', parameters: { resource: 'signIn', operation: 'getAuthorizationUrl', redirectUri: 'https://service.example/callback', options: { nonce: 'nonce-1' } }, credentials: signIn });
+		const url = jsonOf(start)[0];
+		const back = new URL(String((await fetch(String(url.authorizationUrl), { redirect: 'manual' })).headers.get('location'))).searchParams;
+		const parameters = { resource: 'signIn', operation: 'exchangeCode', code: String(back.get('code')), redirectUri: 'https://service.example/callback', codeVerifier: String(url.codeVerifier), options: { expectedNonce: 'nonce-2' } };
+		const result = await runNode({ nodeType: node, nodeTypeName: 'n8n-nodes-hyperid.hyperIdSignIn', parameters, credentials: signIn, nodeOverrides: { onError } });
+		campaign.runs++;
+		const run = { ...result, json: result.outputs ? jsonOf(result) : [], requests: [] } as unknown as Run;
+		campaign.scan(`ID token refused ${onError}`, run);
+		// the refused sign-in's tokens are not known to the scan: no JWT at all may appear
+		const captured = [textOf(result.outputs), textOf(result.error), textOf(result.taskData?.error), textOf(result.run?.data.resultData), ...result.logs].join('\n');
+		if (/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(captured)) campaign.leaks.push({ run: `ID token refused ${onError}`, where: 'a JWT', secret: 'eyJ…' });
+		expect(textOf(result.error ?? result.outputs)).toMatch(/ID_TOKEN_REFUSED|nonce is not the nonce/);
+	}
 });
 
 test('the scan itself finds a planted token (output, error description, log line)', () => {

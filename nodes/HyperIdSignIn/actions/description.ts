@@ -292,7 +292,7 @@ const fields: INodeProperties[] = [
 				name: 'expectedNonce',
 				type: 'string',
 				default: '',
-				description: 'The nonce of the authorization URL: the ID token must carry it, else the sign-in is refused',
+				description: 'The nonce of the authorization URL: the ID token must carry it, else the sign-in is refused (errorCode ID_TOKEN_REFUSED) and its session ended',
 			},
 			{
 				displayName: 'Expected State',

@@ -8,11 +8,14 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { TokenSet } from '../../shared/hyperIdClient';
+import { REALM_PATH } from '../../../credentials/common/environment';
+import { idTokenProblem } from './idToken';
 import {
 	callClientEndpoint,
 	CLIENT_CREDENTIAL_TYPE,
 	DEFAULT_TIMEOUT_MS,
 	endpointUrl,
+	loginHostOf,
 	requestTokens,
 	requestUserInfo,
 	TokenEndpointError,
@@ -187,8 +190,9 @@ function exchangeCode(item: Item): Prepared {
 			const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
 			if (codeVerifier !== '') form.code_verifier = codeVerifier;
 			const set = await requestTokens(item.ctx, form, { itemIndex: item.itemIndex, timeoutMs: item.timeoutMs });
-			// From here the code is spent: nothing below may fail the item, or its tokens would be lost.
 			const claims = claimsOf(set.idToken) ?? {};
+			await refuseUntrustedSignIn(item, set, claimsOf(set.idToken), expectedNonce);
+			// From here the code is spent and the sign-in checked: nothing below may fail the item, or its tokens would be lost.
 			const out: IDataObject = {};
 			if (typeof claims.sub === 'string') out.userId = claims.sub;
 			if (typeof claims.email === 'string') out.email = claims.email;
@@ -201,11 +205,43 @@ function exchangeCode(item: Item): Prepared {
 					// the tokens are what matters; the user info can be read later with Get Info
 				}
 			}
-			// told, not failed: the code is spent and these are the tokens HyperID issued to this client
-			if (expectedNonce !== '') out.nonceMatches = claims.nonce === expectedNonce;
+			if (expectedNonce !== '') out.nonceMatches = true;
 			return { ...out, ...tokenFields(set) };
 		},
 	};
+}
+
+/** errorCode of an Exchange Code whose ID token failed a check: the sign-in is refused and its session ended. */
+export const ID_TOKEN_REFUSED = 'ID_TOKEN_REFUSED';
+
+/**
+ * Throws when the ID token fails a check (idToken.ts). The tokens are not handed on: they may be
+ * another sign-in's (a code injected into this browser), so the session HyperID just opened is ended.
+ */
+async function refuseUntrustedSignIn(item: Item, set: TokenSet, claims: IDataObject | undefined, expectedNonce: string): Promise<void> {
+	const problem = idTokenProblem(claims, set.idToken !== undefined, {
+		issuer: `${await loginHostOf(item.ctx, item.itemIndex)}${REALM_PATH}`,
+		clientId: await clientIdOf(item),
+		nonce: expectedNonce === '' ? undefined : expectedNonce,
+		nowSeconds: Math.floor(Date.now() / 1000),
+	});
+	if (problem === undefined) return;
+	let ended = false;
+	if (set.refreshToken !== undefined) {
+		try {
+			await callClientEndpoint(item.ctx, 'logout', { refresh_token: set.refreshToken }, { itemIndex: item.itemIndex, timeoutMs: item.timeoutMs });
+			ended = true;
+		} catch {
+			// the error below says the session may still be open; its tokens were never handed on
+		}
+	}
+	const error = invalid(
+		item,
+		`The sign-in was refused: ${problem}`,
+		`HyperID issued tokens for this code, but they were not handed on${ended ? ' and their session was ended at HyperID' : ' (ending their session at HyperID failed; they expire on their own)'}. A code from another sign-in may have been sent to this browser: send the user through the sign-in again. If the issuer differs, enter the credential's Login URL exactly as HyperID names itself.`,
+	);
+	error.context.errorCode = ID_TOKEN_REFUSED;
+	throw error;
 }
 
 function refresh(item: Item): Prepared {

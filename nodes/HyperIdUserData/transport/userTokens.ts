@@ -35,10 +35,12 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { isErrorOutputItem, SIGN_IN_ENDED } from '../../shared/failedItem';
 import { withoutItem } from '../../shared/itemIndex';
+import { tokenKindMistake, type TokenField } from '../../shared/tokenKind';
 import type { TokenSet } from '../../shared/hyperIdClient';
 import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
 import type { Connection, HyperIdContext } from './connection';
 import { connectionFromCredentials } from './connection';
+import { refreshAsToolRefusal } from './asTool';
 import { sleepUnlessCancelled } from './network';
 
 export const AUTHENTICATION = { connectedAccount: 'connectedAccount', userTokens: 'userTokens' } as const;
@@ -60,6 +62,7 @@ export type UserTokenErrorCode =
 	| typeof SIGN_IN_ENDED
 	| 'TOKEN_MISSING'
 	| 'TOKEN_MALFORMED'
+	| 'REFRESH_AS_AI_TOOL'
 	| 'CLIENT_CREDENTIAL_MISSING'
 	| 'TOKEN_OTHER_CLIENT'
 	| 'TOKEN_EXPIRED'
@@ -209,6 +212,8 @@ export class UserTokens {
 	check(itemIndex: number): void {
 		const accessToken = this.readToken(itemIndex, 'accessToken', 'Access Token', true) as string;
 		const refreshToken = this.readToken(itemIndex, 'refreshToken', 'Refresh Token', false);
+		const asTool = refreshToken === undefined ? undefined : refreshAsToolRefusal(this.ctx);
+		if (asTool) throw tokenError(this.ctx, itemIndex, 'REFRESH_AS_AI_TOOL', asTool.message, asTool.description);
 		if (refreshToken !== undefined && !this.client) {
 			throw tokenError(
 				this.ctx,
@@ -268,6 +273,8 @@ export class UserTokens {
 			throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} starts with "Bearer "`, `Map the token alone: the node adds "Bearer " itself. ${fix}`);
 		}
 		if (!TOKEN_SYNTAX.test(token)) throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', `${label} is not a token`, fix);
+		const mistake = tokenKindMistake(token, name as TokenField);
+		if (mistake) throw tokenError(this.ctx, itemIndex, 'TOKEN_MALFORMED', mistake.message, mistake.description);
 		return token;
 	}
 

@@ -10,6 +10,7 @@ import { sharedKeys } from './sharedKeys';
 import { signInWebhook } from './signInWebhook';
 import { tokenRefresh } from './tokenRefresh';
 import { toolVariant } from './tool';
+import { toolUserTokens } from './toolUserTokens';
 
 /** Credentials every run imports (one import:credentials call). Keys are referenced by cases. */
 export const CREDENTIALS: CredentialSpecs = {
@@ -20,4 +21,4 @@ export const CREDENTIALS: CredentialSpecs = {
 };
 
 /** In order. Each case is one `n8n execute`. */
-export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, errorOutput, hangingTokenEndpoint, toolVariant, records, signInWebhook, renewedTokensErrorWorkflow];
+export const CASES: E2ECase[] = [mechanics, setGetByIdpAndWallet, sharedKeys, tokenRefresh, continueOnFail, errorOutput, hangingTokenEndpoint, toolVariant, toolUserTokens, records, signInWebhook, renewedTokensErrorWorkflow];

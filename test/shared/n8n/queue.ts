@@ -36,6 +36,8 @@ export interface DeploymentOptions {
 	workers?: number;
 	/** queue mode: each worker's `--concurrency` (executions at once) [n8n's default, 10] */
 	workerConcurrency?: number;
+	/** the main's port, when a workflow must name its public URL before n8n starts [a free one] */
+	port?: number;
 	/** plain `data`, as `n8n import:credentials` takes it */
 	credentials: Array<{ id: string; name: string; type: string; data: object }>;
 	/** imported and published; each needs an id */
@@ -157,7 +159,7 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 			`imported ${opts.credentials.length} credential(s) and ${opts.workflows.length} workflow(s), published (${sec(Date.now() - t)})`,
 		);
 
-		const port = await freePort();
+		const port = opts.port ?? (await freePort());
 		const baseUrl = `http://127.0.0.1:${port}`;
 		const echo = opts.echo ?? /\b(error|warn(ing)?)\b/i;
 		const spawnN8n = async (box: N8nSandbox, name: string, args: string[], extra: NodeJS.ProcessEnv) =>

@@ -3,9 +3,9 @@
  * (`startDeployment`) with a HyperID Client credential for the emulator, and a user's browser
  * played with plain HTTP (no redirect followed on its own, so every hop is seen):
  *
- *   GET  n8n  /webhook/hyperid-sign-in/start      -> 302 to HyperID's authorization URL
+ *   GET  n8n  /webhook/hyperid-sign-in/start      -> 307 to HyperID's authorization URL, Set-Cookie hyperid_sign_in
  *   GET  HyperID (emulator) authorization URL     -> 302 to the callback with code and state
- *   GET  n8n  /webhook/hyperid-sign-in/callback   -> 200 "Signed in as ..."
+ *   GET  n8n  /webhook/hyperid-sign-in/callback   -> 200 "Signed in as ..." (the browser sends its cookie back)
  */
 import type { Emulator } from './hyperid';
 import type { WorkflowJson } from './workflow';
@@ -54,9 +54,24 @@ export function bindByType(wf: WorkflowJson, id: string, byType: Record<string, 
 	return copy;
 }
 
+/** The public URL the sign-in examples name in their Redirect URI fields: replaced by the running n8n's. */
+export const EXAMPLE_PUBLIC_URL = 'https://n8n.example.com';
+
+/** A copy of `wf` whose Redirect URIs (and anything else naming the example's public URL) name `baseUrl`. */
+export function withPublicUrl<T extends object>(wf: T, baseUrl: string): T {
+	return JSON.parse(JSON.stringify(wf).split(EXAMPLE_PUBLIC_URL).join(baseUrl)) as T;
+}
+
+/** The cookie n8n's start webhook sets to bind the sign-in to the browser. */
+export const SIGN_IN_COOKIE = 'hyperid_sign_in';
+
 export interface BrowsedSignIn {
 	/** where n8n's start webhook sent the browser (HyperID's authorization URL) */
 	authorizationUrl: URL;
+	/** the Set-Cookie n8n's start webhook answered with, as the browser sends it back ("name=value") */
+	cookie: string | undefined;
+	/** the whole Set-Cookie header (attributes included) */
+	setCookie: string | undefined;
 	/** where HyperID sent the browser back (n8n's callback with code and state) */
 	callbackUrl: URL;
 	/** n8n's answer to the callback */
@@ -64,22 +79,39 @@ export interface BrowsedSignIn {
 	body: string;
 }
 
-async function redirectOf(url: string, what: string): Promise<URL> {
-	const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(60_000) });
+async function redirectOf(url: string, what: string, headers: Record<string, string> = {}): Promise<{ location: URL; setCookie: string | undefined }> {
+	const response = await fetch(url, { redirect: 'manual', headers, signal: AbortSignal.timeout(60_000) });
 	const location = response.headers.get('location');
 	if (response.status < 300 || response.status >= 400 || !location) {
 		throw new Error(`${what} answered HTTP ${response.status} without a redirect: ${(await response.text()).slice(0, 300)}`);
 	}
-	return new URL(location, url);
+	const setCookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SIGN_IN_COOKIE}=`));
+	return { location: new URL(location, url), setCookie };
+}
+
+/** A browser opens n8n's start webhook: where it is sent, and the cookie it keeps. */
+export async function startSignIn(n8nBaseUrl: string, email?: string): Promise<{ authorizationUrl: URL; cookie: string | undefined; setCookie: string | undefined }> {
+	const start = `${n8nBaseUrl}/webhook/${START_PATH}${email ? `?email=${encodeURIComponent(email)}` : ''}`;
+	const { location, setCookie } = await redirectOf(start, "n8n's start webhook");
+	return { authorizationUrl: location, setCookie, cookie: setCookie?.split(';')[0] };
+}
+
+/** The user at HyperID (the emulator signs them in at once): where HyperID sends the browser back. */
+export async function atHyperId(authorizationUrl: URL): Promise<URL> {
+	return (await redirectOf(authorizationUrl.toString(), "HyperID's authorization endpoint")).location;
+}
+
+/** A browser arriving at n8n's callback, with the cookie it holds (if any). */
+export async function openCallback(callbackUrl: URL, cookie: string | undefined): Promise<{ status: number; body: string }> {
+	const response = await fetch(callbackUrl, { headers: cookie ? { cookie } : {}, signal: AbortSignal.timeout(60_000) });
+	return { status: response.status, body: await response.text() };
 }
 
 /** A user's browser through the whole sign-in; `email` becomes the login hint (the emulator signs that user in). */
 export async function browseSignIn(n8nBaseUrl: string, email?: string): Promise<BrowsedSignIn> {
-	const start = `${n8nBaseUrl}/webhook/${START_PATH}${email ? `?email=${encodeURIComponent(email)}` : ''}`;
-	const authorizationUrl = await redirectOf(start, "n8n's start webhook");
-	const callbackUrl = await redirectOf(authorizationUrl.toString(), "HyperID's authorization endpoint");
-	const response = await fetch(callbackUrl, { signal: AbortSignal.timeout(60_000) });
-	return { authorizationUrl, callbackUrl, status: response.status, body: await response.text() };
+	const { authorizationUrl, cookie, setCookie } = await startSignIn(n8nBaseUrl, email);
+	const callbackUrl = await atHyperId(authorizationUrl);
+	return { authorizationUrl, cookie, setCookie, callbackUrl, ...(await openCallback(callbackUrl, cookie)) };
 }
 
 const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Owner-passw0rd' };
