@@ -352,7 +352,6 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 		retries: transport.retries,
 		timeoutMs: transport.timeoutMs,
 		backoff: (attempt) => Math.min(30_000, transport.retryDelayMs * 2 ** (attempt - 1)),
-		cancelled: () => ctx.getExecutionCancelSignal?.()?.aborted === true,
 		// called on a refresh attempt during the run, after the session below exists
 		onRefreshAttempt: () => session.stats.refreshes++,
 	}, !ctx.continueOnFail());

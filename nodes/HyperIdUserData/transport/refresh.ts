@@ -26,7 +26,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import type { HyperIdContext } from './connection';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
-import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from './network';
+import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from '../../shared/network';
 
 /** Re-reads after a refused refresh, waiting for another process to store its refreshed token. */
 export const REREAD_DELAYS_MS = [150, 350, 750, 1250];

@@ -4,7 +4,7 @@ import { NodeApiError, NodeError, NodeOperationError } from 'n8n-workflow';
 import { nameItem, namingItem } from '../../shared/itemIndex';
 import type { Connection, HyperIdContext } from './connection';
 import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
-import { mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
+import { mayHaveArrived, sleepUnlessCancelled, transientCode } from '../../shared/network';
 import type { Recovery } from './refresh';
 import { DeadCredential, recoverToken } from './refresh';
 import type { Endpoint, RequestSubject } from './resultCodes';
