@@ -184,6 +184,15 @@ describe('HyperID Sign-In: a whole sign-in', () => {
 		expect(emulator.requests().filter((r) => r.path === TOKEN_PATH)).toHaveLength(0);
 	});
 
+	it('Refresh on a duplicated row (Continue on Fail): both items get the same new pair from one token request, no false SIGN_IN_ENDED', async () => {
+		const tokens = await signIn();
+		const twice = await refresh([String(tokens.refreshToken), String(tokens.refreshToken)], { onError: 'continueRegularOutput' });
+		expect(twice.json.map((item) => item.errorCode)).toEqual([undefined, undefined]);
+		expect(twice.json[0]).toMatchObject({ userId: 'alice', refreshToken: expect.any(String) });
+		expect(twice.json[1]).toEqual(twice.json[0]);
+		expect(emulator.requests().filter((r) => r.path === TOKEN_PATH)).toHaveLength(1);
+	});
+
 	it('Get Info and Introspect: the user behind a token, and whether it is active', async () => {
 		const tokens = await signIn();
 		const info = await run({ resource: 'user', operation: 'getInfo', accessToken: String(tokens.accessToken) });

@@ -379,7 +379,7 @@ export class UserTokens {
 				ctx: this.ctx,
 				itemIndex,
 				clientId: this.client?.clientId ?? '',
-				subject: subjectOf(user.accessToken) ?? subjectOf(refreshToken),
+				subject: subjectOf(user.accessToken),
 				timeoutMs: this.options.timeoutMs,
 				retries: this.options.retries,
 				backoff: this.options.backoff,
