@@ -7,7 +7,7 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { OPENID_CONNECT_PATH } from '../../credentials/common/environment';
-import { connectionFromCredentials } from '../HyperIdUserData/transport/connection';
+import { whereHyperIdLives } from './environment';
 import { mayHaveArrived, transientCode } from './network';
 
 export const CLIENT_CREDENTIAL_TYPE = 'hyperIdClientApi';
@@ -93,7 +93,7 @@ export async function loginHostOf(ctx: IExecuteFunctions, itemIndex: number): Pr
 	let failure: TokenEndpointError | undefined;
 	try {
 		const credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(CLIENT_CREDENTIAL_TYPE, itemIndex);
-		return connectionFromCredentials(ctx, credentials).loginHost;
+		return whereHyperIdLives(ctx, credentials).loginHost;
 	} catch (error) {
 		const { message, description } = error as { message?: string; description?: string | null };
 		failure = new TokenEndpointError(`${String(message ?? error)}${description ? `. ${description}` : ''}`, 'invalid_client');

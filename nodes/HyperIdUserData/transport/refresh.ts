@@ -24,7 +24,7 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { HyperIdContext } from './connection';
+import type { HyperIdContext } from '../../shared/environment';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
 import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from '../../shared/network';
 

@@ -2,8 +2,10 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullR
 import { NodeApiError, NodeError, NodeOperationError } from 'n8n-workflow';
 
 import { nameItem, namingItem } from '../../shared/itemIndex';
-import type { Connection, HyperIdContext } from './connection';
-import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
+import type { HyperIdContext } from '../../shared/environment';
+import { apiBaseFrom, fetchDiscovery, identityProvidersOf } from '../../shared/environment';
+import type { Connection } from './connection';
+import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
 import { mayHaveArrived, sleepUnlessCancelled, transientCode } from '../../shared/network';
 import type { Recovery } from './refresh';
 import { DeadCredential, recoverToken } from './refresh';

@@ -38,7 +38,8 @@ import type { TokenSet } from '../../shared/hyperIdClient';
 import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE } from '../../shared/hyperIdClient';
 import type { RefreshFailure } from '../../shared/tokenRefresh';
 import { isSpentHere, refreshUserTokens, REMEMBER_MS } from '../../shared/tokenRefresh';
-import type { Connection, HyperIdContext } from './connection';
+import type { HyperIdContext } from '../../shared/environment';
+import type { Connection } from './connection';
 import { connectionFromCredentials } from './connection';
 
 export const AUTHENTICATION = { connectedAccount: 'connectedAccount', userTokens: 'userTokens' } as const;
