@@ -41,6 +41,8 @@ import { isSpentHere, refreshUserTokens, REMEMBER_MS } from '../../shared/tokenR
 import type { HyperIdContext } from '../../shared/environment';
 import type { Connection } from './connection';
 import { connectionFromCredentials } from './connection';
+import type { Refusal, TokenSigner } from './signer';
+import { MAX_TOKEN_RECOVERIES } from './signer';
 
 export const AUTHENTICATION = { connectedAccount: 'connectedAccount', userTokens: 'userTokens' } as const;
 export const DEFAULT_TOKENS_FIELD = 'hyperidTokens';
@@ -89,18 +91,6 @@ export async function readClient(ctx: HyperIdContext): Promise<ClientInfo | unde
 	if (!ctx.getNode().credentials?.[CLIENT_CREDENTIAL_TYPE]) return undefined;
 	const data = await ctx.getCredentials(CLIENT_CREDENTIAL_TYPE);
 	return { clientId: String(data.clientId ?? '').trim(), data };
-}
-
-/** One request signed with a user's access token (the token is a parameter, not a stored credential). */
-export async function sendWithUserToken(
-	ctx: HyperIdContext,
-	request: IHttpRequestOptions,
-	accessToken: string,
-): Promise<IN8nHttpFullResponse> {
-	return (await ctx.helpers.httpRequest({
-		...request,
-		headers: { ...request.headers, Authorization: `Bearer ${accessToken}` },
-	})) as IN8nHttpFullResponse;
 }
 
 /** An item's failure with its code in `json.errorCode` (Continue on Fail and the error output). */
@@ -156,7 +146,7 @@ export interface UserTokensOptions {
 }
 
 /** One execution's users: their tokens per item, refreshed at most once each, and what to output. */
-export class UserTokens {
+export class UserTokens implements TokenSigner {
 	private readonly users = new Map<string, UserState>();
 
 	private readonly userOfItem: Array<UserState | undefined> = [];
@@ -261,11 +251,32 @@ export class UserTokens {
 		return this.userOf(itemIndex).subject;
 	}
 
+	checkUsable(): void {
+		// a user's failure is that user's: the run goes on for the others
+	}
+
+	/** One request signed with the item's user's access token (a parameter, not a stored credential). */
+	async send(request: IHttpRequestOptions, itemIndex: number, sent: { token?: string }): Promise<IN8nHttpFullResponse> {
+		const accessToken = this.tokenFor(itemIndex);
+		sent.token = accessToken;
+		return (await this.ctx.helpers.httpRequest({
+			...request,
+			headers: { ...request.headers, Authorization: `Bearer ${accessToken}` },
+			// n8n-core adds the execution's cancel signal only to requests it authenticates itself
+			abortSignal: this.ctx.getExecutionCancelSignal?.(),
+		})) as IN8nHttpFullResponse;
+	}
+
+	accepted(): void {
+		// the newest token of each user is already known: the one this execution sent
+	}
+
 	/**
 	 * HyperID refused `usedToken` for an item: resolves once a newer token is there to resend with,
 	 * or throws the item's error (no refresh token, sign-in ended, refused again after a refresh).
 	 */
-	async afterRefusal(itemIndex: number, usedToken: string | undefined, expired: boolean): Promise<void> {
+	async afterRefusal({ itemIndex, usedToken, expired, recoveries, refusedError }: Refusal): Promise<void> {
+		if (recoveries >= MAX_TOKEN_RECOVERIES) throw refusedError();
 		const user = this.userOf(itemIndex);
 		if (user.failure) throw copyFor(this.ctx, user.failure.error, itemIndex);
 		if (usedToken !== undefined && usedToken !== user.accessToken) return;
