@@ -6,6 +6,7 @@
 import type { IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { subjectOf } from '../../shared/claims';
 import type { HyperIdContext } from '../../shared/environment';
 import type { Connection } from './connection';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
@@ -32,6 +33,9 @@ export class ConnectedAccount implements TokenSigner {
 
 	private deadCredential?: NodeApiError;
 
+	/** The renewed token is another user's (n8n's End-user credentials, one credential ID for many users): no item may use it. */
+	private subjectChanged?: NodeApiError;
+
 	/** The token could not be renewed for another reason than `invalid_grant` (down through every retry, client refused, Login URL, network, saving): no item tries again this run. */
 	private refreshUnavailable?: NodeApiError;
 
@@ -44,6 +48,7 @@ export class ConnectedAccount implements TokenSigner {
 	}
 
 	checkUsable(itemIndex: number): void {
+		if (this.subjectChanged) throw errorForItem(this.ctx.getNode(), this.subjectChanged, itemIndex, { body: { error: 'subject_changed' } });
 		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
 		if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
 	}
@@ -120,9 +125,28 @@ export class ConnectedAccount implements TokenSigner {
 			throw this.refreshUnavailableFor(itemIndex);
 		}
 		if (recovery.how === 'cancelled') throw refusal.cancelledError();
+		const before = subjectOf(usedToken);
+		const after = subjectOf(recovery.token);
+		if (before !== undefined && after !== undefined && before !== after) {
+			this.subjectChanged ??= this.subjectChangedError(itemIndex);
+			throw this.subjectChanged;
+		}
 		if (usedToken !== undefined && usedToken !== recovery.token) this.supersededTokens.add(usedToken);
 		if (recovery.token !== undefined) this.replaceKnownToken(recovery.token);
 		return recovery;
+	}
+
+	private subjectChangedError(itemIndex: number): NodeApiError {
+		const message = `The renewed HyperID token belongs to another user than the one this execution started with (item ${itemIndex})`;
+		const error = new NodeApiError(this.ctx.getNode(), { error: 'subject_changed' } as JsonObject, {
+			message,
+			description:
+				"The credential's token was renewed or replaced by another user's (with n8n's End-user credentials, n8n renews one credential ID for many users). Nothing was sent with it; run again. To act for many users from one workflow, use Authentication \"Each User's Tokens\".",
+			itemIndex,
+		});
+		error.message = message;
+		error.context = { ...error.context, itemIndex, errorCode: 'TOKEN_SUBJECT_CHANGED' };
+		return error;
 	}
 
 	private refreshUnavailableFor(itemIndex: number): NodeApiError {
