@@ -301,7 +301,7 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 /** What a failed item tells: the service's code, the node's errorCode and what the item did (itemFailure, tokenError). */
 function failureOf(error: Error): Failure {
 	const context = (error as NodeApiError).context ?? {};
-	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
+	const code = context.resultCode ?? context.code ?? (error as NodeApiError).httpCode ?? undefined;
 	return {
 		message: error.message,
 		code: code as Failure['code'],

@@ -154,7 +154,7 @@ export class ConnectedAccount implements TokenSigner {
 	}
 
 	private deadCredentialFor(itemIndex: number): NodeApiError {
-		const error = errorForItem(this.ctx.getNode(), this.deadCredential as NodeApiError, itemIndex, { body: { error: 'refresh_failed' }, httpCode: 'invalid_grant' });
+		const error = errorForItem(this.ctx.getNode(), this.deadCredential as NodeApiError, itemIndex, { body: { error: 'refresh_failed' } });
 		error.context.fatal = true;
 		return error;
 	}

@@ -13,17 +13,22 @@ export function errorForItem(
 	node: INode,
 	error: NodeApiError,
 	itemIndex: number,
-	options: { body?: JsonObject; httpCode?: string } = {},
+	options: { body?: JsonObject } = {},
 ): NodeApiError {
 	const message = namingItem(error.message, itemIndex);
 	const copy = new NodeApiError(node, options.body ?? { error: message }, {
 		message,
 		description: error.description ?? undefined,
-		httpCode: error.httpCode ?? options.httpCode,
+		httpCode: httpStatusOnly(error.httpCode),
 		itemIndex,
 	});
 	// NodeApiError puts n8n's generic text in place of the message for Node.js error codes
 	copy.message = message;
 	copy.context = { ...error.context, itemIndex };
 	return copy;
+}
+
+/** NodeApiError.httpCode carries HTTP statuses only: an OAuth error or a network fault's code goes into `context.code`. */
+export function httpStatusOnly(code: string | null | undefined): string | undefined {
+	return code !== null && code !== undefined && /^[1-5]\d\d$/.test(code) ? code : undefined;
 }

@@ -5,6 +5,7 @@ import { nameItem } from '../../shared/itemIndex';
 import type { HyperIdContext } from '../../shared/environment';
 import { apiBaseFrom, fetchDiscovery, identityProvidersOf } from '../../shared/environment';
 import type { Connection } from './connection';
+import { httpStatusOnly } from './itemError';
 import { ConnectedAccount } from './connectedAccount';
 import { mayHaveArrived, sleepUnlessCancelled, transientCode } from '../../shared/network';
 import type { Endpoint, RequestSubject } from './resultCodes';
@@ -310,9 +311,10 @@ export class HyperIdSession {
 		const error = new NodeApiError(this.ctx.getNode(), { error: fault.code } as JsonObject, {
 			message,
 			description: `${fault.description} (${attempts} attempt(s) made${subject.key !== undefined ? `, key "${subject.key}"` : ''}.)`,
-			httpCode: fault.code,
+			httpCode: httpStatusOnly(fault.code),
 			itemIndex,
 		});
+		error.context.code = fault.code;
 		// NodeApiError swaps the message for n8n's generic text when httpCode is a Node.js error code
 		// (ECONNRESET, ECONNABORTED, ...): keep the message that names the fault and the operation.
 		error.message = message;

@@ -100,15 +100,16 @@ function tokenError(
 	errorCode: UserTokenErrorCode,
 	message: string,
 	description: string,
-	api?: { httpCode: string },
+	/** The OAuth error or fault behind it (`context.code`): the failure is a NodeApiError. */
+	api?: { code: string },
 ): NodeApiError | NodeOperationError {
 	const text = `${message} (item ${itemIndex})`;
 	const error = api
-		? new NodeApiError(ctx.getNode(), { error: errorCode } as JsonObject, { message: text, description, httpCode: api.httpCode, itemIndex })
+		? new NodeApiError(ctx.getNode(), { error: errorCode } as JsonObject, { message: text, description, itemIndex })
 		: new NodeOperationError(ctx.getNode(), text, { description, itemIndex });
 	// NodeApiError may put n8n's generic text in place of the message
 	error.message = text;
-	error.context = { ...error.context, itemIndex, errorCode, errorDetails: { errorCode } };
+	error.context = { ...error.context, itemIndex, errorCode, errorDetails: { errorCode }, ...(api ? { code: api.code } : {}) };
 	return error;
 }
 
@@ -116,7 +117,7 @@ function tokenError(
 function copyFor(ctx: HyperIdContext, template: NodeApiError | NodeOperationError, itemIndex: number) {
 	const code = template.context.errorCode as UserTokenErrorCode;
 	const message = withoutItem(template.message);
-	return tokenError(ctx, itemIndex, code, message, template.description ?? '', template instanceof NodeApiError ? { httpCode: template.httpCode ?? code } : undefined);
+	return tokenError(ctx, itemIndex, code, message, template.description ?? '', template instanceof NodeApiError ? { code: String(template.context.code ?? code) } : undefined);
 }
 
 interface UserState {
@@ -379,7 +380,7 @@ export class UserTokens implements TokenSigner {
 			SIGN_IN_ENDED,
 			"This user's HyperID sign-in has ended; they must sign in again",
 			'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on its errorCode "SIGN_IN_ENDED".',
-			{ httpCode: 'invalid_grant' },
+			{ code: 'invalid_grant' },
 		);
 	}
 
@@ -440,7 +441,7 @@ export class UserTokens implements TokenSigner {
 					failure === 'answerPending'
 						? `The refresh token was sent and HyperID may have renewed the tokens; its answer is still awaited and will be kept in this n8n process for ${REMEMBER_MS / 60_000} minutes. Run again in a moment with the same tokens, or raise "Timeout". The refresh token is not sent again.`
 						: 'The refresh token was sent and HyperID may have renewed the tokens, but no answer came. The refresh token is not sent again (HyperID would end the session): if your service has no newer tokens for this user, sign them in again.',
-					{ httpCode: 'timeout' },
+					{ code: 'timeout' },
 				);
 			case 'cancelled':
 				return tokenError(this.ctx, itemIndex, 'REFRESH_UNAVAILABLE', "The execution was cancelled while renewing this user's tokens", 'The renewal goes on for other executions of this n8n process; its outcome is kept for them.');
@@ -451,7 +452,7 @@ export class UserTokens implements TokenSigner {
 					'REFRESH_UNAVAILABLE',
 					"Could not reach HyperID to renew this user's sign-in",
 					`The token endpoint did not answer (${kind ?? 'network'}). Their tokens are unchanged: try again later.`,
-					{ httpCode: kind ?? 'network' },
+					{ code: kind ?? 'network' },
 				);
 			default:
 				return tokenError(
@@ -460,7 +461,7 @@ export class UserTokens implements TokenSigner {
 					'CLIENT_REFUSED',
 					"HyperID refused the HyperID Client credential while renewing this user's sign-in",
 					`The token endpoint answered ${kind ?? 'an error'}. Check the client ID and its secret or private key in the HyperID Client credential; the user's tokens are unchanged.`,
-					{ httpCode: String(kind ?? 'error') },
+					{ code: String(kind ?? 'error') },
 				);
 		}
 	}
