@@ -191,6 +191,8 @@ describe('HyperID Sign-In: a whole sign-in', () => {
 		expect(twice.json[0]).toMatchObject({ userId: 'alice', refreshToken: expect.any(String) });
 		expect(twice.json[1]).toEqual(twice.json[0]);
 		expect(emulator.requests().filter((r) => r.path === TOKEN_PATH)).toHaveLength(1);
+		// the spent token never went to HyperID again (its reuse detection would end alice's session)
+		expect(emulator.stats().refreshReuses).toBe(0);
 	});
 
 	it('Get Info and Introspect: the user behind a token, and whether it is active', async () => {

@@ -26,6 +26,8 @@ const setPlan = (options: INodeParameters = {}) =>
 const refreshGrants = () => emulator.stats().tokenGrants.refresh_token;
 const tokenRequestsArrived = () => emulator.stats().requestsByPath[TOKEN_PATH] ?? 0;
 const tokenAnswers = () => emulator.requests().filter((entry) => entry.path === TOKEN_PATH);
+/** HyperID (the emulator, as Keycloak) saw no spent refresh token again: no session was ended by reuse detection. */
+const noRefreshTokenReused = () => expect(emulator.stats().refreshReuses).toBe(0);
 const planOf = (user: UserRow) => stored(emulator, 'email', user.userId).plan?.value_data;
 const node = new HyperIdUserData();
 
@@ -80,6 +82,7 @@ describe('a spent refresh token is no key to the live pair', () => {
 		expect(refreshGrants()).toBe(grantsBefore);
 		// the owner's pair is untouched
 		expect((await refreshAtEmulator(emulator, String(pair.refreshToken))).access_token).toEqual(expect.any(String));
+		noRefreshTokenReused();
 	});
 
 	test('the same client, proven by HyperID, for the same user: the pair again, with no token request (a rerun before the workflow stored it)', async () => {
@@ -93,6 +96,7 @@ describe('a spent refresh token is no key to the live pair', () => {
 		// the hand-out was proven at HyperID with the caller's credential
 		expect(rerun.requests.filter((entry) => entry.path === INTROSPECT_PATH)).toHaveLength(1);
 		expect(planOf(user)).toBe('rerun');
+		noRefreshTokenReused();
 	});
 
 	test('stale replay: an old execution retried after the renewed pair was spent elsewhere gets no pair and writes nothing; it is told to read the stored tokens, not that the sign-in ended', async () => {
@@ -111,6 +115,7 @@ describe('a spent refresh token is no key to the live pair', () => {
 		expect(refreshGrants()).toBe(grantsBefore);
 		// the user is still signed in: the newest pair works
 		expect((await refreshAtEmulator(emulator, String(newest.refresh_token))).access_token).toEqual(expect.any(String));
+		noRefreshTokenReused();
 	});
 });
 
@@ -140,6 +145,7 @@ describe('races: a token request is never aborted, a sent refresh token never se
 		const later = await runForUsers(emulator, client, setPlan(), [{ ...user, plan: 'later' }]);
 		expect(later.json[0].hyperidTokens).toEqual(secondResult.json[0].hyperidTokens);
 		expect(tokenRequestsArrived()).toBe(1);
+		noRefreshTokenReused();
 	});
 
 	test("a token answer arriving after the node's Timeout: the refresh token is not sent again; the answer lands and the next run gets the pair (no false SIGN_IN_ENDED)", async () => {
@@ -158,6 +164,7 @@ describe('races: a token request is never aborted, a sent refresh token never se
 		expect(planOf(user)).toBe('next');
 		// one token request in all: the spent token never went out again
 		expect(tokenRequestsArrived()).toBe(1);
+		noRefreshTokenReused();
 	});
 
 	test('Stop Workflow: a second execution arriving while the first one\'s refresh answer is on its way is not told "sign in again"; it gets the pair', async () => {
@@ -178,5 +185,6 @@ describe('races: a token request is never aborted, a sent refresh token never se
 		expect(second.json[0]).toMatchObject({ success: true });
 		expect(second.json[0].hyperidTokens).toEqual(firstResult.json[0].hyperidTokens);
 		expect(tokenRequestsArrived()).toBe(1);
+		noRefreshTokenReused();
 	});
 });
