@@ -9,6 +9,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { apiRequests, errorOf, run, stored, useEmulator } from './setup';
 import type { Emulator } from './setup';
 import { expiredCredentialFor } from './setup';
+import type { UserRow } from './userTokensSetup';
 import { clientCredential, newUsers, runForUsers, userTokens } from './userTokensSetup';
 
 let emulator: Emulator;
@@ -16,11 +17,12 @@ useEmulator((started) => (emulator = started));
 
 const setKey = { resource: 'userDataByEmail', operation: 'set', key: '={{ $json.key }}', value: 'v', options: { retryDelay: 1, concurrency: 1 } };
 
-test("Connected Account: two users behind one credential ID (End-user credentials); while this execution renews, the credential hands over the other user's token: nothing sent with it, TOKEN_SUBJECT_CHANGED", async () => {
-	const [other] = newUsers(emulator, 1);
+/**
+ * A credential with this execution's user's expired token; once that token was refused, its ID
+ * resolves to `other`'s renewed token (as n8n's core, renewing per credential ID, hands it out).
+ */
+function handingOverTo(other: UserRow) {
 	const store = expiredCredentialFor(emulator);
-	const before = (store.oauthTokenData as IDataObject).access_token;
-	// once this execution's token was refused, the credential ID resolves to the other user's renewed token (as core's refresh grouped by credential ID hands it out)
 	const original = store.getDecrypted.bind(store);
 	let handedOver = false;
 	(store as unknown as { getDecrypted: typeof original }).getDecrypted = async (...args: Parameters<typeof original>) => {
@@ -30,8 +32,15 @@ test("Connected Account: two users behind one credential ID (End-user credential
 		}
 		return await original(...args);
 	};
+	return { store, handedOver: () => handedOver };
+}
+
+test("Connected Account: two users behind one credential ID (End-user credentials); while this execution renews, the credential hands over the other user's token: nothing sent with it, TOKEN_SUBJECT_CHANGED", async () => {
+	const [other] = newUsers(emulator, 1);
+	const { store, handedOver } = handingOverTo(other);
+	const before = (store.oauthTokenData as IDataObject).access_token;
 	const r = await run(emulator, store, setKey, [{ key: 'a' }, { key: 'b' }]);
-	expect(handedOver).toBe(true);
+	expect(handedOver()).toBe(true);
 	const error = errorOf(r);
 	expect(error.context.errorCode).toBe('TOKEN_SUBJECT_CHANGED');
 	expect(error.message).toMatch(/belongs to another user/);
@@ -43,16 +52,7 @@ test("Connected Account: two users behind one credential ID (End-user credential
 
 test("Continue on Fail: every item of that credential fails with TOKEN_SUBJECT_CHANGED and its index", async () => {
 	const [other] = newUsers(emulator, 1);
-	const store = expiredCredentialFor(emulator);
-	const original = store.getDecrypted.bind(store);
-	let handedOver = false;
-	(store as unknown as { getDecrypted: typeof original }).getDecrypted = async (...args: Parameters<typeof original>) => {
-		if (!handedOver && emulator.requests().some((entry) => entry.path.startsWith('/user-'))) {
-			handedOver = true;
-			store.patchData({ oauthTokenData: { access_token: other.accessToken, refresh_token: other.refreshToken, token_type: 'Bearer' } });
-		}
-		return await original(...args);
-	};
+	const { store } = handingOverTo(other);
 	const r = await run(emulator, store, setKey, [{ key: 'a' }, { key: 'b' }], true);
 	expect(r.json.map((item) => [item.errorCode, String(item.error).match(/\(item (\d)\)/)?.[1]])).toEqual([
 		['TOKEN_SUBJECT_CHANGED', '0'],

@@ -119,15 +119,20 @@ describe('a spent refresh token is no key to the live pair', () => {
 	});
 });
 
+/** A user whose tokens expired; HyperID renews at once, its answer is on its way for 1.5 s. */
+function expiredWithSlowAnswer() {
+	const [user] = newUsers(emulator, 1);
+	const client = clientCredential(emulator);
+	emulator.advanceClock(3700);
+	emulator.clearRequests();
+	emulator.clearStats();
+	emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: 1500, times: 1 }]);
+	return { user, client };
+}
+
 describe('races: a token request is never aborted, a sent refresh token never sent again', () => {
 	test("cancelling one execution does not abort the token request another waits on: the other gets the pair, and it is kept", async () => {
-		const [user] = newUsers(emulator, 1);
-		const client = clientCredential(emulator);
-		emulator.advanceClock(3700);
-		emulator.clearRequests();
-		emulator.clearStats();
-		// HyperID renews at once, its answer is on its way for a while
-		emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: 1500, times: 1 }]);
+		const { user, client } = expiredWithSlowAnswer();
 		let cancelFirst: () => void = () => undefined;
 		const first = execution(client, [{ ...user, plan: 'first' }], { onStarted: (cancel) => (cancelFirst = cancel) });
 		await until(() => refreshGrants() === 1, "the first execution's token request");
@@ -149,11 +154,7 @@ describe('races: a token request is never aborted, a sent refresh token never se
 	});
 
 	test("a token answer arriving after the node's Timeout: the refresh token is not sent again; the answer lands and the next run gets the pair (no false SIGN_IN_ENDED)", async () => {
-		const [user] = newUsers(emulator, 1);
-		const client = clientCredential(emulator);
-		emulator.advanceClock(3700);
-		emulator.clearStats();
-		emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: 1500, times: 1 }]);
+		const { user, client } = expiredWithSlowAnswer();
 		const first = await runForUsers(emulator, client, setPlan({ timeout: 300, retries: 1 }), [{ ...user, plan: 'first' }], { continueOnFail: true });
 		expect(first.json[0]).toMatchObject({ errorCode: 'REFRESH_UNAVAILABLE', error: expect.stringMatching(/did not arrive in time/) });
 		await until(() => tokenAnswers().length === 1, 'the late token answer');
@@ -168,12 +169,7 @@ describe('races: a token request is never aborted, a sent refresh token never se
 	});
 
 	test('Stop Workflow: a second execution arriving while the first one\'s refresh answer is on its way is not told "sign in again"; it gets the pair', async () => {
-		const [user] = newUsers(emulator, 1);
-		const client = clientCredential(emulator);
-		emulator.advanceClock(3700);
-		emulator.clearRequests();
-		emulator.clearStats();
-		emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: 1500, times: 1 }]);
+		const { user, client } = expiredWithSlowAnswer();
 		const first = execution(client, [{ ...user, plan: 'first' }]);
 		// HyperID has rotated the token; the answer is not back yet
 		await until(() => refreshGrants() === 1, "the first execution's refresh carried out");
