@@ -241,7 +241,8 @@ describe('a refresh that fails says what to fix; only invalid_grant means "recon
 		expect(error.description).toMatch(/Client ID and Client Secret/);
 		expect(textOf(error)).not.toMatch(/reconnect/i);
 		expect(error.httpCode ?? null).toBeNull();
-		expect(error.context.code).toBe('invalid_client');
+		// Keycloak answers a wrong secret with 401 unauthorized_client
+		expect(error.context.code).toBe('unauthorized_client');
 		// not retried: one token request, nothing written
 		expect(tokenRequests(r)).toHaveLength(1);
 		expect(stored(emulator, 'email')).toEqual({});

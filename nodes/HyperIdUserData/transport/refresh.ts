@@ -94,11 +94,13 @@ function refreshError(ctx: HyperIdContext, code: string, message: string, descri
 }
 
 function deadCredential(ctx: HyperIdContext): DeadCredential {
-	return new DeadCredential(ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
+	const failure = new DeadCredential(ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
 		message: 'The HyperID sign-in has expired and could not be renewed',
 		description:
 			'HyperID refused to refresh the access token (the refresh token expired, was revoked or was already used). Open the HyperID credential and click "Reconnect" to sign in again.',
 	});
+	failure.context.code = 'invalid_grant';
+	return failure;
 }
 
 /** What one token request came to: the new access token, or why there is none and whether to try again. */
