@@ -94,8 +94,13 @@ const entries = new Map<string, Entry>();
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
+let lastSweep = 0;
+
 /** Drops what has run out: whole entries after SPENT_MS, pairs after REMEMBER_MS, the oldest over MEMORY_MAX. */
 function sweep(now: number): void {
+	// a walk over the whole memory at most once a second
+	if (now - lastSweep < 1000 && entries.size <= MEMORY_MAX) return;
+	lastSweep = now;
 	for (const [key, entry] of entries) {
 		if (entry.flight) continue;
 		if (entry.until <= now || entries.size > MEMORY_MAX) entries.delete(key);

@@ -8,7 +8,7 @@
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
-import { refreshesWaited } from '../../nodes/shared/tokenRefresh';
+import { refreshesWaited, REMEMBER_MS } from '../../nodes/shared/tokenRefresh';
 import { DEMO } from '../emulator/server';
 import { jsonOf, runNode } from '../harness/harness';
 import type { CredentialStore, RunNodeResult } from '../harness/harness';
@@ -96,6 +96,26 @@ describe('a spent refresh token is no key to the live pair', () => {
 		// the hand-out was proven at HyperID with the caller's credential
 		expect(rerun.requests.filter((entry) => entry.path === INTROSPECT_PATH)).toHaveLength(1);
 		expect(planOf(user)).toBe('rerun');
+		noRefreshTokenReused();
+	});
+
+	test('after the window (REMEMBER_MS) the pair is gone from the memory: the same client and user get TOKENS_RENEWED_ELSEWHERE, and the spent token is still not sent', async () => {
+		const [user] = newUsers(emulator, 1);
+		const client = clientCredential(emulator);
+		await ownerRenews(user, client);
+		const grantsBefore = refreshGrants();
+		const realNow = Date.now.bind(Date);
+		const later = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + REMEMBER_MS + 1000);
+		try {
+			const rerun = await runForUsers(emulator, client, setPlan(), [{ ...user, plan: 'too late' }], { continueOnFail: true });
+			expect(rerun.json[0]).toMatchObject({ errorCode: 'TOKENS_RENEWED_ELSEWHERE' });
+			expect(rerun.json[0].hyperidTokens).toBeUndefined();
+			expect(rerun.requests.filter((entry) => entry.path === INTROSPECT_PATH || entry.path === TOKEN_PATH)).toHaveLength(0);
+		} finally {
+			later.mockRestore();
+		}
+		expect(refreshGrants()).toBe(grantsBefore);
+		expect(planOf(user)).toBe('owner');
 		noRefreshTokenReused();
 	});
 

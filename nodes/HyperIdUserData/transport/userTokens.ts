@@ -14,8 +14,8 @@
  * - when the run stops at a failure ("Stop Workflow"), no refresh token is spent before every
  *   item has had its first answer: items refused for their token wait (deferred); if any item
  *   failed, the run stops with no token renewed; else each waiting user's refresh token is checked
- *   at the introspection endpoint (which spends nothing) and, only if every one is still active,
- *   all are refreshed and the waiting items resent. A failure after that (a race, a resend refused
+ *   at the introspection endpoint (which spends nothing; one this process has already sent counts
+ *   as active, its outcome is kept) and, only if every one is still active, all are refreshed and the waiting items resent. A failure after that (a race, a resend refused
  *   for another reason) carries the renewed pairs on the thrown error.
  */
 import { createHash } from 'node:crypto';
