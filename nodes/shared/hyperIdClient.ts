@@ -7,7 +7,8 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { OPENID_CONNECT_PATH } from '../../credentials/common/environment';
-import { connectionFromCredentials } from '../HyperIdUserData/transport/connection';
+import { whereHyperIdLives } from './environment';
+import { mayHaveArrived, transientCode } from './network';
 
 export const CLIENT_CREDENTIAL_TYPE = 'hyperIdClientApi';
 
@@ -60,6 +61,9 @@ export class TokenEndpointError extends Error {
 	/** HyperID's error_description, with any value of the request blanked out. */
 	oauthDescription?: string;
 
+	/** For a network fault: whether the request may have reached HyperID although no answer came. */
+	mayHaveArrived?: boolean;
+
 	constructor(
 		message: string,
 		kind: TokenErrorKind,
@@ -89,7 +93,7 @@ export async function loginHostOf(ctx: IExecuteFunctions, itemIndex: number): Pr
 	let failure: TokenEndpointError | undefined;
 	try {
 		const credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(CLIENT_CREDENTIAL_TYPE, itemIndex);
-		return connectionFromCredentials(ctx, credentials).loginHost;
+		return whereHyperIdLives(ctx, credentials).loginHost;
 	} catch (error) {
 		const { message, description } = error as { message?: string; description?: string | null };
 		failure = new TokenEndpointError(`${String(message ?? error)}${description ? `. ${description}` : ''}`, 'invalid_client');
@@ -228,7 +232,12 @@ function transportFailure(
 	const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	if (kind === 'aborted') return new TokenEndpointError(`The ${what} to HyperID was cancelled`, 'timeout');
 	if (kind === 'timeout') return new TokenEndpointError(`HyperID did not answer the ${what} within ${timeoutMs} ms`, 'timeout');
-	if (kind === 'network') return new TokenEndpointError(`Could not reach HyperID's login host for the ${what}`, 'network');
+	if (kind === 'network') {
+		const failure = new TokenEndpointError(`Could not reach HyperID's login host for the ${what}`, 'network');
+		const code = transientCode(error);
+		failure.mayHaveArrived = code !== undefined && mayHaveArrived(code);
+		return failure;
+	}
 	// the client credential refused to build the request (no client ID, no secret, bad key, plain http)
 	const message = error instanceof Error ? error.message : String(error);
 	return new TokenEndpointError(scrubbed(message, form), 'invalid_client');

@@ -8,7 +8,10 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { REREAD_WAIT_MS } from '../../nodes/HyperIdUserData/transport/refresh';
 import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
+import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
+import { runNode } from '../harness/harness';
 import { credentialFor, DEMO, run, sleep, TOKEN_PATH, useEmulator } from './setup';
+import { clientCredential, newUsers, userTokens } from './userTokensSetup';
 import type { Emulator } from './setup';
 
 let emulator: Emulator;
@@ -108,4 +111,24 @@ test('cancelled while re-reading the stored token after a refused refresh: the r
 	expect(emulator.requests().filter((entry) => entry.path === TOKEN_PATH)).toHaveLength(1);
 	expect(r.durationMs).toBeLessThan(REREAD_WAIT_MS / 2);
 	expect(r.status).toBe('canceled');
+});
+
+test("Each User's Tokens: a request on its way is aborted by the cancel; the run does not wait for HyperID's answer", async () => {
+	const [user] = newUsers(emulator, 1);
+	emulator.setFaults([{ path: '/user-data/by-email/set', delayMs: 5000, times: 1 }]);
+	emulator.clearRequests();
+	const arrived = () => emulator.stats().requestsByPath['/user-data/by-email/set'] ?? 0;
+	const before = arrived();
+	const r = await runNode({
+		nodeType: new HyperIdUserData(),
+		parameters: userTokens({ resource: 'userDataByEmail', operation: 'set', key: 'k', value: 'v' }),
+		inputItems: [user],
+		credentials: clientCredential(emulator),
+		continueOnFail: true,
+		...cancelWhen(() => arrived() > before),
+	});
+	expect(r.status).toBe('canceled');
+	// the run ended before HyperID answered (the log holds answered requests)
+	expect(emulator.requests().filter((entry) => entry.path === '/user-data/by-email/set')).toHaveLength(0);
+	expect(emulator.stats().inFlight).toBeGreaterThan(0);
 });

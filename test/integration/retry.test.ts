@@ -95,7 +95,9 @@ describe.each(KINDS)('$name', (kind) => {
 		expect(error.context.itemIndex).toBe(1);
 		// HTTP-level faults name the item in the message; a -4 result carries it in context (above)
 		if (kind.rule.result === undefined) expect(error.message).toMatch(/item 1/);
-		if (kind.code !== '') expect(error.context.resultCode ?? error.httpCode).toBe(kind.code);
+		if (kind.code !== '') expect(error.context.resultCode ?? error.context.code).toBe(kind.code);
+		// httpCode carries HTTP statuses only
+		if (error.httpCode != null) expect(error.httpCode).toMatch(/^[1-5]\d\d$/);
 		for (const generic of N8N_GENERIC_MESSAGES) expect(textOf(error)).not.toContain(generic);
 		// n8n's own stock texts for Node.js error codes would hide which request failed
 		expect(error.message).not.toMatch(/perhaps (it|the server) is offline/i);

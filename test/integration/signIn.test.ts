@@ -166,15 +166,33 @@ describe('HyperID Sign-In: a whole sign-in', () => {
 		expect(good.json[0].refreshToken).toEqual(expect.any(String));
 	});
 
-	it('Refresh: new tokens; the spent refresh token then means "sign-in has ended", code invalid_grant', async () => {
+	it('Refresh: new tokens; the spent refresh token again (same client): the same pair while it is active, never sent again; once that pair is spent, TOKENS_RENEWED_ELSEWHERE, not "sign-in ended"', async () => {
 		const tokens = await signIn();
 		const refreshed = await refresh([String(tokens.refreshToken)]);
 		expect(refreshed.json[0]).toMatchObject({ userId: 'alice', tokenType: 'Bearer' });
 		expect(refreshed.json[0].refreshToken).not.toBe(tokens.refreshToken);
-		const spent = await refresh([String(tokens.refreshToken)]);
-		expect(spent.error?.message).toBe("This user's HyperID sign-in has ended; they must sign in again (item 0)");
-		expect((spent.error as unknown as { context: IDataObject }).context).toMatchObject({ code: 'invalid_grant', errorCode: 'SIGN_IN_ENDED', itemIndex: 0 });
-		expect(JSON.stringify({ m: spent.error?.message, d: (spent.error as unknown as IDataObject).description })).not.toContain(String(tokens.refreshToken));
+		const again = await refresh([String(tokens.refreshToken)]);
+		expect(again.json[0]).toEqual(refreshed.json[0]);
+		expect(emulator.requests().filter((r) => r.path === TOKEN_PATH)).toHaveLength(0);
+		// the new pair is spent by a later refresh: the old token gets nothing, and the user is not told to sign in again
+		const later = await refresh([String(refreshed.json[0].refreshToken)]);
+		expect(later.json[0].refreshToken).toEqual(expect.any(String));
+		const stale = await refresh([String(tokens.refreshToken)]);
+		expect(stale.error?.message).toBe("This user's tokens were renewed moments ago by another execution: read their stored tokens again (item 0)");
+		expect((stale.error as unknown as { context: IDataObject }).context).toMatchObject({ errorCode: 'TOKENS_RENEWED_ELSEWHERE', itemIndex: 0 });
+		expect(JSON.stringify(stale.error)).not.toContain(String(later.json[0].refreshToken));
+		expect(emulator.requests().filter((r) => r.path === TOKEN_PATH)).toHaveLength(0);
+	});
+
+	it('Refresh on a duplicated row (Continue on Fail): both items get the same new pair from one token request, no false SIGN_IN_ENDED', async () => {
+		const tokens = await signIn();
+		const twice = await refresh([String(tokens.refreshToken), String(tokens.refreshToken)], { onError: 'continueRegularOutput' });
+		expect(twice.json.map((item) => item.errorCode)).toEqual([undefined, undefined]);
+		expect(twice.json[0]).toMatchObject({ userId: 'alice', refreshToken: expect.any(String) });
+		expect(twice.json[1]).toEqual(twice.json[0]);
+		expect(emulator.requests().filter((r) => r.path === TOKEN_PATH)).toHaveLength(1);
+		// the spent token never went to HyperID again (its reuse detection would end alice's session)
+		expect(emulator.stats().refreshReuses).toBe(0);
 	});
 
 	it('Get Info and Introspect: the user behind a token, and whether it is active', async () => {
@@ -297,10 +315,11 @@ describe('HyperID Sign-In: one item\'s failure', () => {
 	it('HyperID slow: the Timeout option ends the wait with a timeout error; HyperID failing: a server error', async () => {
 		emulator.setFaults([{ path: TOKEN_PATH, delayMs: 2_000 }]);
 		const slow = await run({ resource: 'token', operation: 'refresh', refreshToken: 'any-refresh-token', options: { timeout: 200 } });
-		expect(slow.error?.message).toBe("HyperID did not answer the token request within 200 ms (item 0)");
+		expect(slow.error?.message).toBe("HyperID's answer to the refresh did not arrive in time (item 0)");
 		expect((slow.error as unknown as { context: IDataObject }).context.code).toBe('timeout');
 		emulator.setFaults([{ path: TOKEN_PATH, status: 503 }]);
-		const failing = await refresh(['any-refresh-token']);
+		// another token: the slow one was sent, and is never sent again
+		const failing = await refresh(['another-refresh-token']);
 		expect(failing.error?.message).toMatch(/answered the token request with HTTP 503/);
 		expect((failing.error as unknown as { context: IDataObject }).context.code).toBe('server');
 	});

@@ -17,7 +17,7 @@ import { HyperIdSignIn } from '../../nodes/HyperIdSignIn/HyperIdSignIn.node';
 import { CredentialStore, jsonOf, reportedErrors, runNode, strayLogs } from '../harness/harness';
 import type { RunNodeOptions } from '../harness/harness';
 import type { Run } from '../integration/setup';
-import { clientCredential, newUsers, revokeConsent, runForUsers, userTokens } from '../integration/userTokensSetup';
+import { clientCredential, newUsers, refreshAtEmulator, revokeConsent, runForUsers, userTokens } from '../integration/userTokensSetup';
 import { Campaign, CLIENT_B, DEMO, newEmulator, report, textOf, TOKEN_PATH, walletParam } from './helpers';
 import type { Emulator } from './helpers';
 
@@ -204,6 +204,18 @@ test("Each User's Tokens: every operation, refreshes, ended sign-ins, a refused 
 		emulator.setFaults([{ times: -1, ...rule }]);
 		await forUsers(`token endpoint ${JSON.stringify(rule)}`, client, OPERATIONS[2], expired());
 	}
+	// the token endpoint renews, its answer comes after the node's Timeout (kept for the next run)
+	emulator.setFaults([{ path: TOKEN_PATH, answerDelayMs: 800, times: -1 }]);
+	await forUsers('token answer after the Timeout', client, OPERATIONS[2], expired());
+	emulator.clearFaults();
+	// a spent refresh token: its renewed pair spent elsewhere since (stale replay), and presented with a wrong secret
+	const replayed = expired();
+	const renewal = await runForUsers(emulator, client, userTokens(OPERATIONS[2]), replayed);
+	for (const item of renewal.json) await refreshAtEmulator(emulator, String((item.hyperidTokens as IDataObject).refreshToken));
+	await forUsers('renewed elsewhere (stale replay)', client, OPERATIONS[2], replayed);
+	const attacked = expired();
+	await runForUsers(emulator, client, userTokens(OPERATIONS[2]), attacked);
+	await forUsers('a spent refresh token with a wrong secret', clientCredential(emulator, DEMO.clientId, 'wrong-client-secret-456'), OPERATIONS[2], attacked);
 	emulator.clearFaults();
 	const [user] = fresh();
 	await forUsers('bad tokens', undefined, OPERATIONS[2], [

@@ -10,6 +10,9 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { TokenSet } from '../../shared/hyperIdClient';
 import { REALM_PATH } from '../../../credentials/common/environment';
 import { idTokenProblem } from './idToken';
+import { claimsOf, subjectOf } from '../../shared/claims';
+import type { RefreshFailure } from '../../shared/tokenRefresh';
+import { refreshUserTokens } from '../../shared/tokenRefresh';
 import {
 	callClientEndpoint,
 	CLIENT_CREDENTIAL_TYPE,
@@ -84,18 +87,6 @@ function absoluteUrl(item: Item, value: string): string {
 		throw invalid(item, `Redirect URI "${value}" is not an http(s) URL`, 'Enter the http(s) URL of your Webhook node, e.g. https://n8n.example.com/webhook/hyperid-sign-in.');
 	}
 	return value;
-}
-
-/** The claims of a JWT without checking its signature: for a token HyperID's token endpoint just sent over TLS (OIDC Core 3.1.3.7). */
-function claimsOf(jwt: string | undefined): IDataObject | undefined {
-	const payload = jwt?.split('.')[1];
-	if (!payload) return undefined;
-	try {
-		const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
-		return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as IDataObject) : undefined;
-	} catch {
-		return undefined;
-	}
 }
 
 /** The token set as output fields, in the names the README's token table uses. */
@@ -244,17 +235,50 @@ async function refuseUntrustedSignIn(item: Item, set: TokenSet, claims: IDataObj
 	throw error;
 }
 
+/** Why the one refresh gave no tokens, as this node's error (an invalid_grant reads "sign-in has ended"). */
+function refreshError(item: Item, failure: RefreshFailure, error: TokenEndpointError | undefined): Error {
+	if (failure === 'ended') return new TokenEndpointError('HyperID refused the token request: invalid_grant', 'invalid_grant', { oauthError: 'invalid_grant' });
+	if ((failure === 'clientRefused' || failure === 'unavailable') && error) return error;
+	const [errorCode, message, description] = REFRESH_FAILURES[failure];
+	const failed = invalid(item, message, description);
+	failed.context = { ...failed.context, errorCode, code: failure === 'renewedElsewhere' || failure === 'subjectChanged' ? failure : 'timeout' };
+	return failed;
+}
+
+const REFRESH_FAILURES: Record<Exclude<RefreshFailure, 'ended'>, [string, string, string]> = {
+	renewedElsewhere: [
+		'TOKENS_RENEWED_ELSEWHERE',
+		"This user's tokens were renewed moments ago by another execution: read their stored tokens again",
+		'This n8n process already spent this refresh token; its new pair is handed only to the same client, proven by HyperID, while that pair is still active. Read the newest tokens from where your service stores them. Nothing was sent.',
+	],
+	subjectChanged: ['TOKEN_SUBJECT_CHANGED', 'The renewed access token belongs to another user than the refresh token', 'HyperID answered with a token for another subject; it was not output.'],
+	noAnswer: ['REFRESH_UNAVAILABLE', "HyperID's answer to the refresh did not arrive", 'HyperID may have renewed the tokens, but no answer came. The refresh token is not sent again (HyperID would end the session): if your service has no newer tokens for this user, sign them in again.'],
+	answerPending: ['REFRESH_UNAVAILABLE', "HyperID's answer to the refresh did not arrive in time", 'HyperID may have renewed the tokens; the answer is still awaited and kept in this n8n process for a few minutes. Run again with the same refresh token in a moment, or raise Timeout.'],
+	unavailable: ['REFRESH_UNAVAILABLE', 'Could not reach HyperID to refresh the tokens', 'Try again later; the tokens are unchanged.'],
+	clientRefused: ['CLIENT_REFUSED', 'HyperID refused the HyperID Client credential', 'Check the Client ID and its secret or private key in the HyperID Client credential.'],
+	cancelled: ['REFRESH_UNAVAILABLE', 'The execution was cancelled while refreshing the tokens', 'The refresh goes on in this n8n process; its outcome is kept for the next run with the same refresh token.'],
+};
+
 function refresh(item: Item): Prepared {
 	const refreshToken = text(item, 'refreshToken', 'Refresh Token', true, 'Map the user\'s stored refresh token, e.g. {{ $json.refreshToken }}.');
 	return {
 		send: async () => {
-			const set = await requestTokens(
-				item.ctx,
-				{ grant_type: 'refresh_token', refresh_token: refreshToken },
-				{ itemIndex: item.itemIndex, timeoutMs: item.timeoutMs },
+			const result = await refreshUserTokens(
+				{
+					ctx: item.ctx,
+					itemIndex: item.itemIndex,
+					clientId: await clientIdOf(item),
+					subject: subjectOf(refreshToken),
+					timeoutMs: item.timeoutMs,
+					retries: 0,
+					backoff: () => 0,
+				},
+				refreshToken,
 			);
-			const sub = claimsOf(set.idToken)?.sub ?? claimsOf(set.accessToken)?.sub;
-			return { ...(typeof sub === 'string' ? { userId: sub } : {}), ...tokenFields(set) };
+			if ('failure' in result) throw refreshError(item, result.failure, result.error);
+			const set = result.tokens;
+			const sub = subjectOf(set.idToken) ?? subjectOf(set.accessToken);
+			return { ...(sub !== undefined ? { userId: sub } : {}), ...tokenFields(set) };
 		},
 	};
 }

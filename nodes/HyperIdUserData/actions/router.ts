@@ -5,7 +5,8 @@ import type { Failure } from '../../shared/failedItem';
 import { FAILURE_FIELDS, failedItem } from '../../shared/failedItem';
 import { nameItem, namingItem } from '../../shared/itemIndex';
 import { readConnection } from '../transport/connection';
-import { errorForItem, HyperIdSession, toNodeError } from '../transport/request';
+import { errorForItem } from '../transport/itemError';
+import { HyperIdSession, toNodeError } from '../transport/request';
 import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, isDeferred, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
 import { prepare as prepareDelete } from './delete';
 import { prepare as prepareDeleteAll } from './deleteAll';
@@ -300,7 +301,7 @@ async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Pr
 /** What a failed item tells: the service's code, the node's errorCode and what the item did (itemFailure, tokenError). */
 function failureOf(error: Error): Failure {
 	const context = (error as NodeApiError).context ?? {};
-	const code = context.resultCode ?? (error as NodeApiError).httpCode ?? context.code ?? undefined;
+	const code = context.resultCode ?? context.code ?? (error as NodeApiError).httpCode ?? undefined;
 	return {
 		message: error.message,
 		code: code as Failure['code'],
@@ -352,7 +353,6 @@ async function openSession(ctx: IExecuteFunctions, options: IDataObject): Promis
 		retries: transport.retries,
 		timeoutMs: transport.timeoutMs,
 		backoff: (attempt) => Math.min(30_000, transport.retryDelayMs * 2 ** (attempt - 1)),
-		cancelled: () => ctx.getExecutionCancelSignal?.()?.aborted === true,
 		// called on a refresh attempt during the run, after the session below exists
 		onRefreshAttempt: () => session.stats.refreshes++,
 	}, !ctx.continueOnFail());

@@ -6,7 +6,8 @@ import type {
 
 import { WALLETS_ENDPOINT } from '../actions/families';
 import { walletsOf } from '../actions/wallet';
-import { fetchDiscovery, identityProvidersOf, readConnection } from '../transport/connection';
+import { fetchDiscovery, identityProvidersOf } from '../../shared/environment';
+import { readConnection } from '../transport/connection';
 import { HyperIdSession } from '../transport/request';
 import { AUTHENTICATION, readClient, userTokensConnection } from '../transport/userTokens';
 

@@ -4,7 +4,7 @@
  * and lost (the spent refresh token signs the user out at their next run). So, as a tool, the node
  * acts with the mapped access token alone and never renews.
  */
-import type { HyperIdContext } from './connection';
+import type { HyperIdContext } from '../../shared/environment';
 
 /** Whether the node runs as the AI-tool variant n8n generates for usableAsTool nodes (type `…Tool`). */
 export function runsAsAiTool(ctx: HyperIdContext): boolean {

@@ -24,9 +24,10 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { HyperIdContext } from './connection';
+import type { HyperIdContext } from '../../shared/environment';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
-import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from './network';
+import { httpStatusOnly } from './itemError';
+import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from '../../shared/network';
 
 /** Re-reads after a refused refresh, waiting for another process to store its refreshed token. */
 export const REREAD_DELAYS_MS = [150, 350, 750, 1250];
@@ -84,19 +85,22 @@ async function storedToken(ctx: HyperIdContext): Promise<string | undefined> {
 export class DeadCredential extends NodeApiError {}
 
 function refreshError(ctx: HyperIdContext, code: string, message: string, description: string): NodeApiError {
-	const failure = new NodeApiError(ctx.getNode(), { error: code } as JsonObject, { message, description, httpCode: code });
+	const failure = new NodeApiError(ctx.getNode(), { error: code } as JsonObject, { message, description, httpCode: httpStatusOnly(code) });
 	// NodeApiError swaps the message for n8n's generic text on Node.js error codes.
 	failure.message = message;
+	// an OAuth error or a network fault's code: not an HTTP status
+	failure.context.code = code;
 	return failure;
 }
 
 function deadCredential(ctx: HyperIdContext): DeadCredential {
-	return new DeadCredential(ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
+	const failure = new DeadCredential(ctx.getNode(), { error: 'refresh_failed' } as JsonObject, {
 		message: 'The HyperID sign-in has expired and could not be renewed',
 		description:
 			'HyperID refused to refresh the access token (the refresh token expired, was revoked or was already used). Open the HyperID credential and click "Reconnect" to sign in again.',
-		httpCode: 'invalid_grant',
 	});
+	failure.context.code = 'invalid_grant';
+	return failure;
 }
 
 /** What one token request came to: the new access token, or why there is none and whether to try again. */
@@ -273,7 +277,7 @@ async function refreshWithRetries(ctx: HyperIdContext, options: RefreshOptions, 
 		const result = await firstOf([request, ...late], options.timeoutMs, () => timedOut(ctx, options.timeoutMs), signal);
 		if (result === undefined) return 'cancelled';
 		if (!('failure' in result)) return result;
-		if (result.failure.httpCode === 'ETIMEDOUT') late.push(successOf(request));
+		if (result.failure.context.code === 'ETIMEDOUT') late.push(successOf(request));
 		if (!result.retry || attempt > options.retries) return result;
 		options.onRetry();
 		// an earlier request that succeeds during the backoff is the answer

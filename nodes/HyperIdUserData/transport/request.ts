@@ -1,16 +1,17 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeError, NodeOperationError } from 'n8n-workflow';
 
-import { nameItem, namingItem } from '../../shared/itemIndex';
-import type { Connection, HyperIdContext } from './connection';
-import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
-import { mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
-import type { Recovery } from './refresh';
-import { DeadCredential, recoverToken } from './refresh';
+import { nameItem } from '../../shared/itemIndex';
+import type { HyperIdContext } from '../../shared/environment';
+import { apiBaseFrom, fetchDiscovery, identityProvidersOf } from '../../shared/environment';
+import type { Connection } from './connection';
+import { httpStatusOnly } from './itemError';
+import { ConnectedAccount } from './connectedAccount';
+import { mayHaveArrived, sleepUnlessCancelled, transientCode } from '../../shared/network';
 import type { Endpoint, RequestSubject } from './resultCodes';
 import { meaningOf, resultError } from './resultCodes';
+import type { Refusal, TokenSigner } from './signer';
 import type { UserTokens } from './userTokens';
-import { sendWithUserToken } from './userTokens';
 
 export interface TransportOptions {
 	/** Retries after the first attempt for transient faults (-4, HTTP 429/5xx, dropped connections, timeouts). */
@@ -21,9 +22,6 @@ export interface TransportOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-
-/** A request refused for its token is resent at most this often (each time with a newer token). */
-const MAX_TOKEN_RECOVERIES = 3;
 
 /** Retry-After of an answer that carried a result code (kept beside it, not in the output). */
 const retryAfterOf = new WeakMap<object, number>();
@@ -65,31 +63,6 @@ function retryAfterMs(headers: IDataObject | undefined): number | undefined {
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/**
- * A failure shared by several items (a run-wide credential failure, a combined read), told about
- * one of them: its own error object with that item's index (its message names this item, see
- * shared/itemIndex.ts), the same description, code and context. `body` is the error response
- * n8n keeps with it; by default the message.
- */
-export function errorForItem(
-	node: INode,
-	error: NodeApiError,
-	itemIndex: number,
-	options: { body?: JsonObject; httpCode?: string } = {},
-): NodeApiError {
-	const message = namingItem(error.message, itemIndex);
-	const copy = new NodeApiError(node, options.body ?? { error: message }, {
-		message,
-		description: error.description ?? undefined,
-		httpCode: error.httpCode ?? options.httpCode,
-		itemIndex,
-	});
-	// NodeApiError puts n8n's generic text in place of the message for Node.js error codes
-	copy.message = message;
-	copy.context = { ...error.context, itemIndex };
-	return copy;
-}
-
 /** Any failure as the node's own error, carrying the item it belongs to. */
 export function toNodeError(ctx: HyperIdContext, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
@@ -114,17 +87,6 @@ export class HyperIdSession {
 
 	private apiBase?: Promise<string>;
 
-	/** The newest access token this execution knows to be stored: read at start, then from each recovery and each request it signed that succeeded. */
-	private knownToken?: string;
-
-	/** Tokens this execution has seen replaced by a newer one: a request refused with one is just resent. */
-	private readonly supersededTokens = new Set<string>();
-
-	private deadCredential?: NodeApiError;
-
-	/** The token could not be renewed for another reason than `invalid_grant` (down through every retry, client refused, Login URL, network, saving): no item tries again this run. */
-	private refreshUnavailable?: NodeApiError;
-
 	constructor(
 		readonly ctx: HyperIdContext,
 		private readonly connection: Connection,
@@ -132,8 +94,19 @@ export class HyperIdSession {
 		/** Authentication "User's Tokens": each item's own token, refreshed per user (transport/userTokens.ts). */
 		readonly userTokens?: UserTokens,
 	) {
-		this.knownToken = connection.tokenAtStart;
+		this.signer =
+			userTokens ??
+			new ConnectedAccount(ctx, connection, {
+				retries: options.retries,
+				timeoutMs: options.timeoutMs,
+				backoff: (attempt) => this.backoff(attempt),
+				onRefreshAttempt: () => this.stats.refreshes++,
+				onRetry: () => this.stats.retries++,
+			});
 	}
+
+	/** Whose token signs each request: the authentication mode. */
+	private readonly signer: TokenSigner;
 
 	async getDiscovery(): Promise<IDataObject | undefined> {
 		this.discovery ??= fetchDiscovery(this.ctx, this.connection, this.options.timeoutMs);
@@ -158,7 +131,8 @@ export class HyperIdSession {
 	 */
 	async call(endpoint: Endpoint, body: IDataObject, subject: RequestSubject, itemIndex: number): Promise<IDataObject> {
 		const url = `${await this.getApiBase()}${endpoint.path}`;
-		let recovered: Recovery | undefined;
+		// what earlier refusals of this request left (the signer's own note)
+		const request: Refusal['request'] = {};
 		let recoveries = 0;
 		let attempt = 0;
 		// an earlier attempt got no answer but may have reached HyperID
@@ -166,8 +140,7 @@ export class HyperIdSession {
 		for (;;) {
 			attempt++;
 			if (this.cancelled()) throw this.cancelledError(endpoint, itemIndex);
-			if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
-			if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
+			this.signer.checkUsable(itemIndex);
 			const sent: { token?: string } = {};
 			let outcome: IDataObject | 'auth' | TransientFault;
 			try {
@@ -202,7 +175,7 @@ export class HyperIdSession {
 				if (Number.isNaN(result)) throw this.notHyperId(url, outcome.httpStatus, endpoint, itemIndex);
 				const meaning = meaningOf(endpoint, result);
 				if (meaning === 'success' || meaning === 'notFound') {
-					this.signedSuccessfully(sent.token);
+					this.signer.accepted(sent.token);
 					if (uncertain) resentAfterUncertainAttempt.add(outcome);
 					return outcome;
 				}
@@ -211,25 +184,17 @@ export class HyperIdSession {
 				else throw resultError(this.ctx.getNode(), endpoint, outcome, subject, itemIndex);
 			}
 
-			if (failure === 'auth' && this.userTokens) {
-				if (recoveries >= MAX_TOKEN_RECOVERIES) {
-					throw resultError(this.ctx.getNode(), endpoint, outcome === 'auth' ? { result: -1 } : (outcome as IDataObject), subject, itemIndex);
-				}
-				const expired = outcome !== 'auth' && meaningOf(endpoint, Number((outcome as IDataObject).result)) === 'tokenExpired';
-				await this.userTokens.afterRefusal(itemIndex, sent.token, expired);
-				recoveries++;
-				attempt--;
-				continue;
-			}
 			if (failure === 'auth') {
-				const usedToken = sent.token ?? this.knownToken;
-				// A token this process just refreshed, refused again (or a request refused too often): no loop.
-				const freshRefused = recovered?.how === 'refreshed' && (usedToken === undefined || usedToken === recovered.token);
-				if (freshRefused || recoveries >= MAX_TOKEN_RECOVERIES) {
-					const answer = outcome === 'auth' ? { result: -1 } : (outcome as IDataObject);
-					throw this.rejectedAfterRefresh(resultError(this.ctx.getNode(), endpoint, answer, subject, itemIndex), usedToken);
-				}
-				recovered = await this.recover(usedToken, endpoint, itemIndex);
+				const answer = outcome === 'auth' ? { result: -1 } : (outcome as IDataObject);
+				await this.signer.afterRefusal({
+					itemIndex,
+					usedToken: sent.token,
+					expired: outcome !== 'auth' && meaningOf(endpoint, Number(answer.result)) === 'tokenExpired',
+					recoveries,
+					refusedError: () => resultError(this.ctx.getNode(), endpoint, answer, subject, itemIndex),
+					cancelledError: () => this.cancelledError(endpoint, itemIndex),
+					request,
+				});
 				recoveries++;
 				attempt--;
 				continue;
@@ -252,25 +217,12 @@ export class HyperIdSession {
 		}
 	}
 
-	/** A request signed with `token` succeeded: unless this execution saw it replaced, it is the newest known. */
-	private signedSuccessfully(token: string | undefined): void {
-		if (token === undefined || token === this.knownToken || this.supersededTokens.has(token)) return;
-		this.replaceKnownToken(token);
-	}
-
-	private replaceKnownToken(token: string): void {
-		if (this.knownToken !== undefined && this.knownToken !== token) this.supersededTokens.add(this.knownToken);
-		this.knownToken = token;
-	}
-
 	/**
 	 * One HTTP exchange: the parsed body, 'auth' for HTTP 401, or a transient fault. `sent.token`
-	 * tells which access token n8n signed it with (where n8n reads the credential through the
-	 * context it is given, as n8n-core does), so a refused token can be told from a newer stored one.
+	 * tells which access token signed it, so a refused token can be told from a newer one.
 	 */
 	private async send(url: string, body: IDataObject, sent: { token?: string }, itemIndex: number): Promise<IDataObject | 'auth' | TransientFault> {
 		this.stats.requests++;
-		const ctx = this.ctx;
 		const request: IHttpRequestOptions = {
 			method: 'POST',
 			url,
@@ -283,22 +235,7 @@ export class HyperIdSession {
 			ignoreHttpStatusErrors: true,
 			timeout: this.options.timeoutMs,
 		};
-		let response: IN8nHttpFullResponse;
-		if (this.userTokens) {
-			sent.token = this.userTokens.tokenFor(itemIndex);
-			response = await sendWithUserToken(ctx, request, sent.token);
-		} else {
-			const signing = Object.create(ctx, {
-				getCredentials: {
-					value: async (type: string, index?: number) => {
-						const credentials = await ctx.getCredentials(type, index);
-						sent.token = accessTokenOf(credentials);
-						return credentials;
-					},
-				},
-			}) as HyperIdContext;
-			response = (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, request)) as IN8nHttpFullResponse;
-		}
+		const response = await this.signer.send(request, itemIndex, sent);
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
 		const retryAfter = retryAfterMs(response.headers as IDataObject);
@@ -363,63 +300,6 @@ export class HyperIdSession {
 		return Math.min(MAX_BACKOFF_MS, Math.max(jittered, retryAfter ?? 0));
 	}
 
-	/**
-	 * A request was refused with `usedToken`: resend with a newer stored token, or refresh (shared
-	 * with every request of this process refused with the same token: transport/refresh.ts).
-	 */
-	private async recover(usedToken: string | undefined, endpoint: Endpoint, itemIndex: number): Promise<Recovery> {
-		if (this.deadCredential) throw this.deadCredentialFor(itemIndex);
-		if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
-		// This execution saw that token replaced already (another request recovered meanwhile): just resend.
-		if (usedToken !== undefined && this.supersededTokens.has(usedToken) && this.knownToken !== undefined) {
-			return { how: 'stored', token: this.knownToken };
-		}
-		let recovery: Recovery;
-		try {
-			recovery = await recoverToken(this.ctx, usedToken, {
-				retries: this.options.retries,
-				timeoutMs: this.options.timeoutMs,
-				backoff: (attempt) => this.backoff(attempt),
-				signal: this.signal,
-				onRefreshAttempt: () => this.stats.refreshes++,
-				onRetry: () => this.stats.retries++,
-			});
-		} catch (error) {
-			// every waiting item gets its own error object, with its own index
-			if (error instanceof DeadCredential) {
-				this.deadCredential ??= error;
-				throw this.deadCredentialFor(itemIndex);
-			}
-			this.refreshUnavailable ??= error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
-			throw this.refreshUnavailableFor(itemIndex);
-		}
-		if (recovery.how === 'cancelled') throw this.cancelledError(endpoint, itemIndex);
-		if (usedToken !== undefined && usedToken !== recovery.token) this.supersededTokens.add(usedToken);
-		if (recovery.token !== undefined) this.replaceKnownToken(recovery.token);
-		return recovery;
-	}
-
-	private refreshUnavailableFor(itemIndex: number): NodeApiError {
-		return errorForItem(this.ctx.getNode(), this.refreshUnavailable as NodeApiError, itemIndex, {
-			body: { error: 'refresh_unavailable' },
-		});
-	}
-
-	/** A token refreshed in this process and still refused: the credential is dead for every item (unless a newer token came since). */
-	private rejectedAfterRefresh(error: NodeApiError, usedToken: string | undefined): NodeApiError {
-		if (usedToken === undefined || usedToken === this.knownToken) this.deadCredential ??= error;
-		return error;
-	}
-
-	private deadCredentialFor(itemIndex: number): NodeApiError {
-		const error = errorForItem(this.ctx.getNode(), this.deadCredential as NodeApiError, itemIndex, {
-			body: { error: 'refresh_failed' },
-			httpCode: 'invalid_grant',
-		});
-		error.context.fatal = true;
-		return error;
-	}
-
 	private transientError(
 		fault: TransientFault,
 		endpoint: Endpoint,
@@ -431,9 +311,10 @@ export class HyperIdSession {
 		const error = new NodeApiError(this.ctx.getNode(), { error: fault.code } as JsonObject, {
 			message,
 			description: `${fault.description} (${attempts} attempt(s) made${subject.key !== undefined ? `, key "${subject.key}"` : ''}.)`,
-			httpCode: fault.code,
+			httpCode: httpStatusOnly(fault.code),
 			itemIndex,
 		});
+		error.context.code = fault.code;
 		// NodeApiError swaps the message for n8n's generic text when httpCode is a Node.js error code
 		// (ECONNRESET, ECONNABORTED, ...): keep the message that names the fault and the operation.
 		error.message = message;

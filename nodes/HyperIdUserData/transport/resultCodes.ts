@@ -158,7 +158,6 @@ export function resultError(
 	const error = new NodeApiError(node, { result, ...(response.request_id !== undefined ? { request_id: response.request_id } : {}) } as JsonObject, {
 		message,
 		description,
-		httpCode: String(result),
 		itemIndex,
 	});
 	// NodeApiError may put n8n's generic text in place of the message

@@ -5,19 +5,17 @@
  * does not reach the workflow locks the user out.
  *
  * Bounds:
- * - one token request per refresh token in this n8n process, however many items or executions
- *   carry it: a single flight keyed by a SHA-256 of the refresh token (never the token itself);
- * - the outcome of a refresh (the new pair, or invalid_grant) is remembered under that hash for
- *   REMEMBER_MS, at most REMEMBER_MAX entries: an execution that still carries the spent token
- *   (its workflow has not stored the new one yet, a retry of a failed run) gets the same pair;
+ * - a user's refresh goes through nodes/shared/tokenRefresh.ts: one token request per refresh token
+ *   in this n8n process, never sent twice, and a pair renewed for another execution handed out
+ *   only under its rules (same client, proven by HyperID now, same subject);
  * - at most MAX_REFRESHES_PER_USER refreshes per user per execution, and a token that a live
  *   refresh has just issued and HyperID refuses again fails that user's items (no loop);
- * - a token endpoint that is down is retried `retries` times with the run's backoff;
+ * - a token endpoint that refused without spending the token is retried `retries` times;
  * - when the run stops at a failure ("Stop Workflow"), no refresh token is spent before every
  *   item has had its first answer: items refused for their token wait (deferred); if any item
  *   failed, the run stops with no token renewed; else each waiting user's refresh token is checked
- *   at the introspection endpoint (which spends nothing) and, only if every one is still active,
- *   all are refreshed and the waiting items resent. A failure after that (a race, a resend refused
+ *   at the introspection endpoint (which spends nothing; one this process has already sent counts
+ *   as active, its outcome is kept) and, only if every one is still active, all are refreshed and the waiting items resent. A failure after that (a race, a resend refused
  *   for another reason) carries the renewed pairs on the thrown error.
  */
 import { createHash } from 'node:crypto';
@@ -36,18 +34,21 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { isErrorOutputItem, SIGN_IN_ENDED } from '../../shared/failedItem';
 import { withoutItem } from '../../shared/itemIndex';
 import { tokenKindMistake, type TokenField } from '../../shared/tokenKind';
+import { claimsOf, subjectOf } from '../../shared/claims';
 import type { TokenSet } from '../../shared/hyperIdClient';
-import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE, requestTokens, TokenEndpointError } from '../../shared/hyperIdClient';
-import type { Connection, HyperIdContext } from './connection';
+import { callClientEndpoint, CLIENT_CREDENTIAL_TYPE } from '../../shared/hyperIdClient';
+import type { RefreshFailure } from '../../shared/tokenRefresh';
+import { isSpentHere, refreshUserTokens, REMEMBER_MS } from '../../shared/tokenRefresh';
+import type { HyperIdContext } from '../../shared/environment';
+import type { Connection } from './connection';
 import { connectionFromCredentials } from './connection';
 import { refreshAsToolRefusal } from './asTool';
-import { sleepUnlessCancelled } from './network';
+import type { Refusal, TokenSigner } from './signer';
+import { MAX_TOKEN_RECOVERIES } from './signer';
 
 export const AUTHENTICATION = { connectedAccount: 'connectedAccount', userTokens: 'userTokens' } as const;
 export const DEFAULT_TOKENS_FIELD = 'hyperidTokens';
 
-const REMEMBER_MS = 10 * 60_000;
-const REMEMBER_MAX = 10_000;
 const MAX_REFRESHES_PER_USER = 2;
 /** Token-endpoint calls in flight at once while renewing deferred users. */
 const RENEWALS_IN_FLIGHT = 16;
@@ -69,43 +70,14 @@ export type UserTokenErrorCode =
 	| 'TOKEN_INVALID'
 	| 'TOKEN_REJECTED_AFTER_REFRESH'
 	| 'CLIENT_REFUSED'
-	| 'REFRESH_UNAVAILABLE';
+	| 'REFRESH_UNAVAILABLE'
+	| 'TOKENS_RENEWED_ELSEWHERE'
+	| 'TOKEN_SUBJECT_CHANGED';
 
 /** RFC 6750 b64token: what an access or refresh token may contain. */
 const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-type RefreshOutcome = { tokens: TokenSet } | { ended: true };
-/** A refresh that did not come to an answer (not remembered: the next run asks again). */
-type RefreshFault = { fault: unknown };
-
-/** Refreshes in flight in this process, by hash of the refresh token they spend. */
-const flights = new Map<string, Promise<RefreshOutcome | RefreshFault>>();
-/** Outcomes of recent refreshes, by hash of the refresh token they spent. */
-const remembered = new Map<string, { outcome: RefreshOutcome; until: number }>();
-
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
-
-function remember(key: string, outcome: RefreshOutcome): void {
-	remembered.delete(key);
-	remembered.set(key, { outcome, until: Date.now() + REMEMBER_MS });
-	// Map keeps insertion order: the first entries are the oldest
-	for (const oldest of remembered.keys()) {
-		if (remembered.size <= REMEMBER_MAX) break;
-		remembered.delete(oldest);
-	}
-}
-
-/** The claims of a JWT, or undefined for a token that is not one (nothing is verified: HyperID does that). */
-export function claimsOf(token: string | undefined): IDataObject | undefined {
-	const parts = token?.split('.');
-	if (parts?.length !== 3) return undefined;
-	try {
-		const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-		return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as IDataObject) : undefined;
-	} catch {
-		return undefined;
-	}
-}
 
 /** The HyperID Client credential as this mode needs it, when the node has one. */
 export interface ClientInfo {
@@ -124,18 +96,6 @@ export async function readClient(ctx: HyperIdContext): Promise<ClientInfo | unde
 	return { clientId: String(data.clientId ?? '').trim(), data };
 }
 
-/** One request signed with a user's access token (the token is a parameter, not a stored credential). */
-export async function sendWithUserToken(
-	ctx: HyperIdContext,
-	request: IHttpRequestOptions,
-	accessToken: string,
-): Promise<IN8nHttpFullResponse> {
-	return (await ctx.helpers.httpRequest({
-		...request,
-		headers: { ...request.headers, Authorization: `Bearer ${accessToken}` },
-	})) as IN8nHttpFullResponse;
-}
-
 /** An item's failure with its code in `json.errorCode` (Continue on Fail and the error output). */
 function tokenError(
 	ctx: HyperIdContext,
@@ -143,15 +103,16 @@ function tokenError(
 	errorCode: UserTokenErrorCode,
 	message: string,
 	description: string,
-	api?: { httpCode: string },
+	/** The OAuth error or fault behind it (`context.code`): the failure is a NodeApiError. */
+	api?: { code: string },
 ): NodeApiError | NodeOperationError {
 	const text = `${message} (item ${itemIndex})`;
 	const error = api
-		? new NodeApiError(ctx.getNode(), { error: errorCode } as JsonObject, { message: text, description, httpCode: api.httpCode, itemIndex })
+		? new NodeApiError(ctx.getNode(), { error: errorCode } as JsonObject, { message: text, description, itemIndex })
 		: new NodeOperationError(ctx.getNode(), text, { description, itemIndex });
 	// NodeApiError may put n8n's generic text in place of the message
 	error.message = text;
-	error.context = { ...error.context, itemIndex, errorCode, errorDetails: { errorCode } };
+	error.context = { ...error.context, itemIndex, errorCode, errorDetails: { errorCode }, ...(api ? { code: api.code } : {}) };
 	return error;
 }
 
@@ -159,7 +120,7 @@ function tokenError(
 function copyFor(ctx: HyperIdContext, template: NodeApiError | NodeOperationError, itemIndex: number) {
 	const code = template.context.errorCode as UserTokenErrorCode;
 	const message = withoutItem(template.message);
-	return tokenError(ctx, itemIndex, code, message, template.description ?? '', template instanceof NodeApiError ? { httpCode: template.httpCode ?? code } : undefined);
+	return tokenError(ctx, itemIndex, code, message, template.description ?? '', template instanceof NodeApiError ? { code: String(template.context.code ?? code) } : undefined);
 }
 
 interface UserState {
@@ -185,12 +146,11 @@ export interface UserTokensOptions {
 	retries: number;
 	backoff: (attempt: number) => number;
 	timeoutMs: number;
-	cancelled: () => boolean;
 	onRefreshAttempt: () => void;
 }
 
 /** One execution's users: their tokens per item, refreshed at most once each, and what to output. */
-export class UserTokens {
+export class UserTokens implements TokenSigner {
 	private readonly users = new Map<string, UserState>();
 
 	private readonly userOfItem: Array<UserState | undefined> = [];
@@ -299,11 +259,32 @@ export class UserTokens {
 		return this.userOf(itemIndex).subject;
 	}
 
+	checkUsable(): void {
+		// a user's failure is that user's: the run goes on for the others
+	}
+
+	/** One request signed with the item's user's access token (a parameter, not a stored credential). */
+	async send(request: IHttpRequestOptions, itemIndex: number, sent: { token?: string }): Promise<IN8nHttpFullResponse> {
+		const accessToken = this.tokenFor(itemIndex);
+		sent.token = accessToken;
+		return (await this.ctx.helpers.httpRequest({
+			...request,
+			headers: { ...request.headers, Authorization: `Bearer ${accessToken}` },
+			// n8n-core adds the execution's cancel signal only to requests it authenticates itself
+			abortSignal: this.ctx.getExecutionCancelSignal?.(),
+		})) as IN8nHttpFullResponse;
+	}
+
+	accepted(): void {
+		// the newest token of each user is already known: the one this execution sent
+	}
+
 	/**
 	 * HyperID refused `usedToken` for an item: resolves once a newer token is there to resend with,
 	 * or throws the item's error (no refresh token, sign-in ended, refused again after a refresh).
 	 */
-	async afterRefusal(itemIndex: number, usedToken: string | undefined, expired: boolean): Promise<void> {
+	async afterRefusal({ itemIndex, usedToken, expired, recoveries, refusedError }: Refusal): Promise<void> {
+		if (recoveries >= MAX_TOKEN_RECOVERIES) throw refusedError();
 		const user = this.userOf(itemIndex);
 		if (user.failure) throw copyFor(this.ctx, user.failure.error, itemIndex);
 		if (usedToken !== undefined && usedToken !== user.accessToken) return;
@@ -377,11 +358,13 @@ export class UserTokens {
 		await Promise.all(Array.from({ length: Math.min(RENEWALS_IN_FLIGHT, users.length) }, worker));
 	}
 
-	/** Whether HyperID still accepts the user's refresh token; spends nothing. Unknown (no answer) counts as active. */
+	/**
+	 * Whether HyperID still accepts the user's refresh token; spends nothing. Unknown (no answer)
+	 * counts as active, and so does a token this process has sent: its outcome is kept here.
+	 */
 	private async stillActive(user: UserState): Promise<boolean> {
 		const refreshToken = user.refreshToken as string;
-		const memory = remembered.get(hashOf(refreshToken));
-		if (memory && memory.until > Date.now()) return !('ended' in memory.outcome);
+		if (isSpentHere(refreshToken)) return true;
 		try {
 			const { body } = await callClientEndpoint(
 				this.ctx,
@@ -389,7 +372,8 @@ export class UserTokens {
 				{ token: refreshToken, token_type_hint: 'refresh_token' },
 				{ itemIndex: user.items[0], timeoutMs: this.options.timeoutMs },
 			);
-			return (body as IDataObject | undefined)?.active !== false;
+			// sent meanwhile by another execution of this process: its outcome is kept
+			return (body as IDataObject | undefined)?.active !== false || isSpentHere(refreshToken);
 		} catch {
 			// the refresh itself will tell (and spends nothing when it fails)
 			return true;
@@ -403,99 +387,99 @@ export class UserTokens {
 			SIGN_IN_ENDED,
 			"This user's HyperID sign-in has ended; they must sign in again",
 			'HyperID refused to renew their tokens (invalid_grant): the user withdrew consent or signed out, or the refresh token expired or was already used. Send the user through your sign-in again and store the new tokens; branch on its errorCode "SIGN_IN_ENDED".',
-			{ httpCode: 'invalid_grant' },
+			{ code: 'invalid_grant' },
 		);
 	}
 
 	private async renew(user: UserState, itemIndex: number): Promise<void> {
 		user.refreshes++;
 		const refreshToken = user.refreshToken as string;
-		const key = hashOf(refreshToken);
-		const memory = remembered.get(key);
-		let outcome: RefreshOutcome | RefreshFault;
-		let fresh = false;
-		if (memory && memory.until > Date.now()) {
-			outcome = memory.outcome;
-		} else {
-			let flight = flights.get(key);
-			if (!flight) {
-				fresh = true;
-				flight = this.refreshWithRetries(refreshToken, itemIndex)
-					.catch((error: unknown) => ({ fault: error }))
-					.then((result) => {
-						if (!('fault' in result)) remember(key, result);
-						return result;
-					})
-					.finally(() => flights.delete(key));
-				flights.set(key, flight);
-			}
-			outcome = await flight;
-		}
-		if ('fault' in outcome) {
-			user.failure = { error: this.refreshFailure(outcome.fault, itemIndex), itemIndex };
-			return;
-		}
-		if ('ended' in outcome) {
-			user.failure = { itemIndex, error: this.signInEnded(itemIndex) };
-			return;
-		}
-		const tokens = outcome.tokens;
-		user.accessToken = tokens.accessToken;
-		// HyperID always rotates; a server that does not keeps the refresh token it was given
-		user.refreshToken = tokens.refreshToken ?? refreshToken;
-		user.refreshed = { ...tokens, refreshToken: user.refreshToken };
-		user.fresh = fresh;
-	}
-
-	private async refreshWithRetries(refreshToken: string, itemIndex: number): Promise<RefreshOutcome | RefreshFault> {
-		for (let attempt = 1; ; attempt++) {
-			this.options.onRefreshAttempt();
-			try {
-				const tokens = await requestTokens(
-					this.ctx,
-					{ grant_type: 'refresh_token', refresh_token: refreshToken },
-					{ itemIndex, timeoutMs: this.options.timeoutMs },
-				);
-				return { tokens };
-			} catch (error) {
-				const kind = (error as TokenEndpointError)?.kind;
-				if (error instanceof TokenEndpointError && kind === 'invalid_grant') return { ended: true };
-				const transient = kind === 'network' || kind === 'timeout' || kind === 'server';
-				if (!transient || attempt > this.options.retries || this.options.cancelled()) return { fault: error };
-				if (!(await sleepUnlessCancelled(this.options.backoff(attempt), this.ctx.getExecutionCancelSignal?.()))) return { fault: error };
-			}
-		}
-	}
-
-	private refreshFailure(error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
-		const kind = (error as TokenEndpointError)?.kind;
-		if (kind === 'network' || kind === 'timeout' || kind === 'server') {
-			return tokenError(
-				this.ctx,
+		const result = await refreshUserTokens(
+			{
+				ctx: this.ctx,
 				itemIndex,
-				'REFRESH_UNAVAILABLE',
-				"Could not reach HyperID to renew this user's sign-in",
-				`The token endpoint did not answer (${kind}). Their tokens are unchanged: try again later.`,
-				{ httpCode: kind },
-			);
-		}
-		return tokenError(
-			this.ctx,
-			itemIndex,
-			'CLIENT_REFUSED',
-			"HyperID refused the HyperID Client credential while renewing this user's sign-in",
-			`The token endpoint answered ${kind ?? 'an error'}. Check the client ID and its secret or private key in the HyperID Client credential; the user's tokens are unchanged.`,
-			{ httpCode: String(kind ?? 'error') },
+				clientId: this.client?.clientId ?? '',
+				subject: subjectOf(user.accessToken),
+				timeoutMs: this.options.timeoutMs,
+				retries: this.options.retries,
+				backoff: this.options.backoff,
+				onAttempt: this.options.onRefreshAttempt,
+			},
+			refreshToken,
 		);
+		if ('failure' in result) {
+			user.failure = { itemIndex, error: this.refreshFailure(result.failure, result.error?.kind, itemIndex) };
+			return;
+		}
+		const tokens = result.tokens;
+		user.accessToken = tokens.accessToken;
+		user.refreshToken = tokens.refreshToken;
+		user.refreshed = tokens;
+		user.fresh = !result.fromMemory;
+	}
+
+	private refreshFailure(failure: RefreshFailure, kind: string | undefined, itemIndex: number): NodeApiError | NodeOperationError {
+		switch (failure) {
+			case 'ended':
+				return this.signInEnded(itemIndex);
+			case 'renewedElsewhere':
+				return tokenError(
+					this.ctx,
+					itemIndex,
+					'TOKENS_RENEWED_ELSEWHERE',
+					"This user's tokens were renewed moments ago by another execution: read their stored tokens again",
+					'The refresh token this item carries was already spent by this n8n process, and its new pair is handed only to the same client application, proven by HyperID, for the same user, while that pair is still active. Read the user\'s newest tokens from where your service stores them and run again; nothing was sent for this item.',
+				);
+			case 'subjectChanged':
+				return tokenError(
+					this.ctx,
+					itemIndex,
+					'TOKEN_SUBJECT_CHANGED',
+					"The renewed access token belongs to another user than this item's token",
+					'HyperID answered the renewal with a token for another subject; it was not used and nothing was sent. Check that Access Token and Refresh Token are mapped from the same row of your token table.',
+				);
+			case 'noAnswer':
+			case 'answerPending':
+				return tokenError(
+					this.ctx,
+					itemIndex,
+					'REFRESH_UNAVAILABLE',
+					"HyperID's answer to the renewal of this user's sign-in did not arrive in time",
+					failure === 'answerPending'
+						? `The refresh token was sent and HyperID may have renewed the tokens; its answer is still awaited and will be kept in this n8n process for ${REMEMBER_MS / 60_000} minutes. Run again in a moment with the same tokens, or raise "Timeout". The refresh token is not sent again.`
+						: 'The refresh token was sent and HyperID may have renewed the tokens, but no answer came. The refresh token is not sent again (HyperID would end the session): if your service has no newer tokens for this user, sign them in again.',
+					{ code: 'timeout' },
+				);
+			case 'cancelled':
+				return tokenError(this.ctx, itemIndex, 'REFRESH_UNAVAILABLE', "The execution was cancelled while renewing this user's tokens", 'The renewal goes on for other executions of this n8n process; its outcome is kept for them.');
+			case 'unavailable':
+				return tokenError(
+					this.ctx,
+					itemIndex,
+					'REFRESH_UNAVAILABLE',
+					"Could not reach HyperID to renew this user's sign-in",
+					`The token endpoint did not answer (${kind ?? 'network'}). Their tokens are unchanged: try again later.`,
+					{ code: kind ?? 'network' },
+				);
+			default:
+				return tokenError(
+					this.ctx,
+					itemIndex,
+					'CLIENT_REFUSED',
+					"HyperID refused the HyperID Client credential while renewing this user's sign-in",
+					`The token endpoint answered ${kind ?? 'an error'}. Check the client ID and its secret or private key in the HyperID Client credential; the user's tokens are unchanged.`,
+					{ code: String(kind ?? 'error') },
+				);
+		}
 	}
 
 	/** What an item's output carries once its user's tokens were renewed. */
 	refreshedFor(itemIndex: number): IDataObject | undefined {
 		const tokens = this.userOfItem[itemIndex]?.refreshed;
 		if (!tokens) return undefined;
-		const sub = claimsOf(tokens.accessToken)?.sub;
+		const sub = subjectOf(tokens.accessToken);
 		const output: IDataObject = {};
-		if (typeof sub === 'string') output.userId = sub;
+		if (sub !== undefined) output.userId = sub;
 		output.accessToken = tokens.accessToken;
 		output.refreshToken = tokens.refreshToken;
 		if (tokens.expiresAt) output.expiresAt = tokens.expiresAt;
@@ -549,7 +533,7 @@ export class UserTokens {
 		const failure = error as unknown as { context?: IDataObject; description?: string | null };
 		// the same place the HyperID Sign-In node puts them
 		failure.context = { ...(failure.context ?? {}), renewedTokens: renewed };
-		failure.description = `${failure.description ?? ''} Before this failure the tokens of ${renewed.length} user(s) were renewed: store them from this error's context "renewedTokens" (e.g. in an Error Workflow: $json.execution.error.context.renewedTokens); running again in this n8n process within ${REMEMBER_MS / 60_000} minutes also gets them back.`.trim();
+		failure.description = `${failure.description ?? ''} Before this failure the tokens of ${renewed.length} user(s) were renewed: store them from this error's context "renewedTokens" (e.g. in an Error Workflow: $json.execution.error.context.renewedTokens); running again in this n8n process within ${REMEMBER_MS / 60_000} minutes with the same HyperID Client credential also gets them back.`.trim();
 		return error;
 	}
 }
