@@ -240,7 +240,8 @@ describe('a refresh that fails says what to fix; only invalid_grant means "recon
 		expect(error.message).toBe('HyperID refused the credential\'s client ID or client secret (item 0)');
 		expect(error.description).toMatch(/Client ID and Client Secret/);
 		expect(textOf(error)).not.toMatch(/reconnect/i);
-		expect(error.httpCode).toBe('invalid_client');
+		// Keycloak's answer to a wrong secret (ClientIdAndSecretAuthenticator)
+		expect(error.httpCode).toBe('unauthorized_client');
 		// not retried: one token request, nothing written
 		expect(tokenRequests(r)).toHaveLength(1);
 		expect(stored(emulator, 'email')).toEqual({});

@@ -453,8 +453,8 @@ export class UserTokens {
 			} catch (error) {
 				const kind = (error as TokenEndpointError)?.kind;
 				if (error instanceof TokenEndpointError && kind === 'invalid_grant') return { ended: true };
-				const transient = kind === 'network' || kind === 'timeout' || kind === 'server';
-				if (!transient || attempt > this.options.retries || this.options.cancelled()) return { fault: error };
+				// only an answer (429, 5xx) is resent: a refresh that may have reached HyperID spent the token, and HyperID ends the sign-in of a token presented again
+				if (kind !== 'server' || attempt > this.options.retries || this.options.cancelled()) return { fault: error };
 				if (!(await sleepUnlessCancelled(this.options.backoff(attempt), this.ctx.getExecutionCancelSignal?.()))) return { fault: error };
 			}
 		}
@@ -468,7 +468,9 @@ export class UserTokens {
 				itemIndex,
 				'REFRESH_UNAVAILABLE',
 				"Could not reach HyperID to renew this user's sign-in",
-				`The token endpoint did not answer (${kind}). Their tokens are unchanged: try again later.`,
+				kind === 'server'
+					? `The token endpoint did not answer (${kind}). Their tokens are unchanged: try again later.`
+					: `The token endpoint did not answer (${kind}). If the refresh reached HyperID, this user's refresh token is spent and they must sign in again; otherwise try again later.`,
 				{ httpCode: kind },
 			);
 		}
