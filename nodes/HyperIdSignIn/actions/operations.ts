@@ -208,17 +208,30 @@ function exchangeCode(item: Item): Prepared {
 	};
 }
 
+/** The refreshes of one run, by a SHA-256 of the refresh token: HyperID ends the sign-in of a refresh token presented twice. */
+const refreshesOfRun = new WeakMap<IExecuteFunctions, Map<string, Promise<IDataObject>>>();
+
 function refresh(item: Item): Prepared {
 	const refreshToken = text(item, 'refreshToken', 'Refresh Token', true, 'Map the user\'s stored refresh token, e.g. {{ $json.refreshToken }}.');
 	return {
 		send: async () => {
-			const set = await requestTokens(
-				item.ctx,
-				{ grant_type: 'refresh_token', refresh_token: refreshToken },
-				{ itemIndex: item.itemIndex, timeoutMs: item.timeoutMs },
-			);
-			const sub = claimsOf(set.idToken)?.sub ?? claimsOf(set.accessToken)?.sub;
-			return { ...(typeof sub === 'string' ? { userId: sub } : {}), ...tokenFields(set) };
+			const runs = refreshesOfRun.get(item.ctx) ?? new Map<string, Promise<IDataObject>>();
+			refreshesOfRun.set(item.ctx, runs);
+			const key = createHash('sha256').update(refreshToken).digest('hex');
+			// items with the same refresh token share its one refresh: the same new pair, or the same failure
+			let outcome = runs.get(key);
+			if (outcome === undefined) {
+				outcome = requestTokens(
+					item.ctx,
+					{ grant_type: 'refresh_token', refresh_token: refreshToken },
+					{ itemIndex: item.itemIndex, timeoutMs: item.timeoutMs },
+				).then((set) => {
+					const sub = claimsOf(set.idToken)?.sub ?? claimsOf(set.accessToken)?.sub;
+					return { ...(typeof sub === 'string' ? { userId: sub } : {}), ...tokenFields(set) };
+				});
+				runs.set(key, outcome);
+			}
+			return { ...(await outcome) };
 		},
 	};
 }
