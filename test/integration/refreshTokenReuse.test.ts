@@ -40,7 +40,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 function userDataOfAnotherProcess(): INodeType {
 	let other: INodeType | undefined;
 	jest.isolateModules(() => {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const module = require('../../nodes/HyperIdUserData/HyperIdUserData.node') as { HyperIdUserData: new () => INodeType };
 		other = new module.HyperIdUserData();
 	});
