@@ -278,7 +278,7 @@ export class HyperIdClientApi implements ICredentialType {
 	authenticate = addClientAuthentication;
 
 	// Introspecting a made-up token: HyperID answers {"active": false} to an authenticated client and
-	// 401 invalid_client to anyone else, so a pass proves the client authenticates, not just that a host answers.
+	// 401 (Keycloak: invalid_request "Authentication failed.") to anyone else, so a pass proves the client authenticates.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: `={{${LOGIN_HOST}}}`,
@@ -294,7 +294,7 @@ export class HyperIdClientApi implements ICredentialType {
 				properties: {
 					value: 401,
 					message:
-						'HyperID did not accept this client (invalid_client). Check the Client ID, the Client Secret or Private Key, and that Client Authentication is the method your client is registered with in the HyperID developer portal.',
+						'HyperID did not accept this client (HTTP 401). Check the Client ID, the Client Secret or Private Key, and that Client Authentication is the method your client is registered with in the HyperID developer portal.',
 				},
 			},
 		],

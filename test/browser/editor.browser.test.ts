@@ -119,6 +119,8 @@ const log = (line: string) => process.stdout.write(`[browser ${((Date.now() - st
 
 beforeAll(async () => {
 	env = await startDevEnv({ log });
+	// the demo client registers loopback URIs only; this test's sign-in link names the service's public callback
+	env.emulator.addClient({ clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, redirectUris: [...DEMO.redirectUris, REDIRECT_URI] });
 	browser = await launchBrowser();
 	page = browser.context.pages()[0] ?? (await browser.context.newPage());
 	await login(page, env.baseUrl, OWNER.email, OWNER.password);
@@ -500,7 +502,7 @@ const CLIENT_CREDENTIAL_NAME = 'HyperID Client account';
 const INTROSPECT_PATH = '/auth/realms/HyperID/protocol/openid-connect/token/introspect';
 const TOKEN_PATH = '/auth/realms/HyperID/protocol/openid-connect/token';
 /** The credential's own message for HyperID's 401 invalid_client (n8n alone would say "Unauthorized"). */
-const CLIENT_REFUSED = /HyperID did not accept this client \(invalid_client\)\. Check the Client ID, the Client Secret/;
+const CLIENT_REFUSED = /HyperID did not accept this client \(HTTP 401\)\. Check the Client ID, the Client Secret/;
 
 const credentialSave = () => page.locator(`${sel.credentialModal} [data-test-id="credential-save-button"]`);
 

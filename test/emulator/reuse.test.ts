@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Reuse detection as HyperID's Keycloak does it with "Revoke Refresh Token" on (issue 22):
  * services/src/main/java/org/keycloak/protocol/oidc/TokenManager.java, validateTokenReuseForRefresh

@@ -114,11 +114,16 @@ describe('HyperID Client credential: client authentication at the token endpoint
 		}
 	});
 
-	it('a wrong secret is invalid_client (401), the refresh token is not spent, and no secret or token is in the error', async () => {
+	it('a wrong secret is invalid_client (Keycloak: 401 unauthorized_client, a signed assertion 400 invalid_client), the refresh token is not spent, and no secret or token is in the error', async () => {
 		const grant = emulator.createToken();
-		for (const clientAuthentication of ['clientSecretPost', 'clientSecretBasic', 'clientAssertionHs256']) {
+		const answers: Array<[string, number, string]> = [
+			['clientSecretPost', 401, 'unauthorized_client'],
+			['clientSecretBasic', 401, 'unauthorized_client'],
+			['clientAssertionHs256', 400, 'invalid_client'],
+		];
+		for (const [clientAuthentication, httpStatus, oauthError] of answers) {
 			const { json } = await refreshWith(store({ clientAuthentication, clientSecret: 'wrong-secret-value' }), grant.refresh_token);
-			expect(json).toMatchObject({ failed: true, isTokenEndpointError: true, kind: 'invalid_client', httpStatus: 401, oauthError: 'invalid_client' });
+			expect(json).toMatchObject({ failed: true, isTokenEndpointError: true, kind: 'invalid_client', httpStatus, oauthError });
 			expect(String(json.message)).not.toContain('wrong-secret-value');
 			expect(String(json.message)).not.toContain(grant.refresh_token);
 		}

@@ -67,7 +67,7 @@ const tokenOperation: INodeProperties = {
 		{
 			name: 'Revoke',
 			value: 'revoke',
-			description: 'Revoke a token; revoking a refresh token withdraws the user\'s consent to your service',
+			description: 'Revoke a token; revoking a refresh token ends the sign-in it belongs to',
 			action: 'Revoke a token',
 		},
 	],
@@ -188,7 +188,7 @@ const fields: INodeProperties[] = [
 		name: 'tokenTypeHint',
 		type: 'options',
 		options: [
-			{ name: 'Refresh Token', value: 'refresh_token', description: 'Revoking it withdraws the user\'s consent and ends every session of the user with your service' },
+			{ name: 'Refresh Token', value: 'refresh_token', description: 'Revoking it ends the sign-in it belongs to: its access and refresh tokens stop working' },
 			{ name: 'Access Token', value: 'access_token', description: 'Revoking it ends that access token only' },
 		],
 		default: 'refresh_token',

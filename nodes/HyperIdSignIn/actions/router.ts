@@ -21,11 +21,17 @@ const RESOURCE_OF: Record<Operation, string> = {
 
 const CHECK_CREDENTIAL = 'Check the Client ID, the Client Authentication and its secret or private key in the HyperID Client credential.';
 const TRY_LATER = 'HyperID could not be reached or had a fault. Try again later; nothing was changed for this item if HyperID never answered.';
+// a refresh that reached HyperID spent its token, and HyperID ends the sign-in of a refresh token presented again
+const REFRESH_UNANSWERED =
+	'HyperID did not answer. If the refresh reached HyperID, this refresh token is spent: refreshing with it again ends the user\'s sign-in, and they must sign in again. If HyperID never received it, try again later.';
 
 /** What a refusal means for each operation, in the user's words: message, how to fix it, and errorCode where the User Data node has the same one. */
 function explain(operation: Operation, error: TokenEndpointError): { message: string; description: string; errorCode?: string } {
 	const kind: TokenErrorKind = error.kind;
 	if (kind === 'invalid_client') return { message: error.message, description: CHECK_CREDENTIAL };
+	if (operation === 'refresh' && (kind === 'network' || kind === 'timeout')) {
+		return { message: error.message, description: REFRESH_UNANSWERED };
+	}
 	if (kind === 'network' || kind === 'timeout' || kind === 'server' || kind === 'not_found') {
 		return {
 			message: error.message,

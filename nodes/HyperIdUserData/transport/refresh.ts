@@ -264,10 +264,20 @@ async function firstOf<T>(promises: Array<Promise<T>>, ms: number, onTimeout: ()
 	}
 }
 
+/** Failures after the request may have been sent (an answer, a refused or unresolved connection would say otherwise). */
+const MAY_HAVE_REACHED = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'EPIPE']);
+
+/** The Retries' time spent waiting for the request already sent instead of sending another: its late success, else `failure`. */
+async function waitForLate(late: Array<Promise<RefreshResult>>, failure: RefreshResult, ms: number, signal: AbortSignal): Promise<RefreshResult | 'cancelled'> {
+	if (ms <= 0) return failure;
+	const result = await firstOf(late, ms, () => failure, signal);
+	return result ?? 'cancelled';
+}
+
 /**
- * A token endpoint that does not answer or is down is tried again like a request; a refusal is
- * final. A request given up on is still raced by the later attempts: if it succeeds late, its
- * token is the answer.
+ * A token endpoint that is down (an answer: 429, 5xx; or no connection) is tried again like a
+ * request; a refusal is final. A request that may have reached HyperID (no answer in time, a reset
+ * connection) is not sent again: the rest of the Retries' time waits for its late answer.
  */
 async function refreshWithRetries(ctx: HyperIdContext, options: RefreshOptions, signal: AbortSignal): Promise<RefreshResult | 'cancelled'> {
 	const late: Array<Promise<RefreshResult>> = [];
@@ -278,7 +288,10 @@ async function refreshWithRetries(ctx: HyperIdContext, options: RefreshOptions, 
 		if (result === undefined) return 'cancelled';
 		if (!('failure' in result)) return result;
 		if (result.failure.context.code === 'ETIMEDOUT') late.push(successOf(request));
-		if (!result.retry || attempt > options.retries) return result;
+		// a refresh that may have reached HyperID is never re-sent: HyperID ends the sign-in of a refresh token presented again
+		if (!result.retry || MAY_HAVE_REACHED.has(String(result.failure.context.code)) || attempt > options.retries) {
+			return late.length > 0 ? await waitForLate(late, result, options.timeoutMs * (options.retries + 1 - attempt), signal) : result;
+		}
 		options.onRetry();
 		// an earlier request that succeeds during the backoff is the answer
 		const landed = await Promise.race([...late, sleepUnlessCancelled(options.backoff(attempt), signal)]);
@@ -294,7 +307,7 @@ function timedOut(ctx: HyperIdContext, timeoutMs: number): RefreshResult {
 			ctx,
 			'ETIMEDOUT',
 			`HyperID's token endpoint did not answer within ${timeoutMs} ms when renewing the sign-in`,
-			'The token endpoint accepted the request but did not answer in time. Try again later, or raise "Timeout" or "Retries" in the node options. If HyperID renews the sign-in later, n8n still saves the new token.',
+			'The token endpoint accepted the request but did not answer in time; it is not sent again (HyperID would end the sign-in). Raise "Timeout" or "Retries" in the node options (the node waits Timeout × (Retries + 1) for the answer). If HyperID renews the sign-in later, n8n still saves the new token.',
 		),
 	};
 }

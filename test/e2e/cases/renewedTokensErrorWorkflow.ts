@@ -271,8 +271,9 @@ export const renewedTokensErrorWorkflow: E2ECase = {
 		// last (a refresh spends): each renewed refresh token is live, each old one spent
 		for (const [user, entry] of [...o.users.map((u) => [u, renewed.find((r) => r.userId === u.userId)!] as const), [o.signIn.a, signInRenewed[0]] as const]) {
 			assert.notEqual(entry.refreshToken, user.refreshToken, `${user.userId} got a new refresh token`);
-			assert.equal(await tryRefresh(emulator, SERVICE_CLIENT.clientId, SERVICE_CLIENT.clientSecret, user.refreshToken), 400, `${user.userId}'s old refresh token is spent`);
+			// the renewed one first: presenting the spent one ends the sign-in (Keycloak's reuse detection)
 			assert.equal(await tryRefresh(emulator, SERVICE_CLIENT.clientId, SERVICE_CLIENT.clientSecret, String(entry.refreshToken)), 200, `${user.userId}'s renewed refresh token is live`);
+			assert.equal(await tryRefresh(emulator, SERVICE_CLIENT.clientId, SERVICE_CLIENT.clientSecret, user.refreshToken), 400, `${user.userId}'s old refresh token is spent`);
 		}
 	},
 	after() {

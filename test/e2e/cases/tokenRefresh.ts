@@ -63,7 +63,8 @@ export const tokenRefresh: E2ECase = {
 			0,
 			'the saved access token works',
 		);
-		assert.equal(await tryRefresh(emulator, DEMO.clientId, DEMO.clientSecret, before.refreshToken), 400, 'the old refresh token is spent');
+		// the saved one first: presenting the spent one ends the sign-in (Keycloak's reuse detection)
 		assert.equal(await tryRefresh(emulator, DEMO.clientId, DEMO.clientSecret, token.refresh_token), 200, 'the saved refresh token is the live one');
+		assert.equal(await tryRefresh(emulator, DEMO.clientId, DEMO.clientSecret, before.refreshToken), 400, 'the old refresh token is spent');
 	},
 };

@@ -13,8 +13,16 @@ import type { WorkflowJson } from './workflow';
 export const START_PATH = 'hyperid-sign-in/start';
 export const CALLBACK_PATH = 'hyperid-sign-in/callback';
 
-/** The service's own client at the emulator (any redirect URI: n8n's port is chosen at start). */
-export const SERVICE_CLIENT = { clientId: 'my-service', clientSecret: 'my-service-secret' };
+/**
+ * The service's own client at the emulator, with the sign-in callback registered as a developer
+ * registers it in HyperID's portal; on localhost / 127.0.0.1 any port (Keycloak ignores a loopback
+ * URI's port), as n8n's port is chosen at start.
+ */
+export const SERVICE_CLIENT = {
+	clientId: 'my-service',
+	clientSecret: 'my-service-secret',
+	redirectUris: [`http://localhost/webhook/${CALLBACK_PATH}`, `http://127.0.0.1/webhook/${CALLBACK_PATH}`],
+};
 
 export interface CredentialImport {
 	id: string;
