@@ -64,12 +64,16 @@ describe('a spent refresh token is no key to the live pair', () => {
 		const client = clientCredential(emulator);
 		const pair = await ownerRenews(user, client);
 		emulator.addClient({ clientId: 'other-app', clientSecret: 'other-app-secret' });
+		// shaped as an access token (a three-part JWT of type Bearer) so it passes the shape check and reaches the memory
+		const madeUp = [{ alg: 'HS256', typ: 'JWT' }, { typ: 'Bearer', sub: 'someone-else', azp: DEMO.clientId }, 'forged']
+			.map((part) => (typeof part === 'string' ? part : Buffer.from(JSON.stringify(part)).toString('base64url')))
+			.join('.');
 		const grantsBefore = refreshGrants();
 		const attackers: Array<[string, CredentialStore, string, string]> = [
 			['wrong secret', clientCredential(emulator, DEMO.clientId, 'wrong-secret'), user.accessToken, 'CLIENT_REFUSED'],
 			['empty Client ID', clientCredential(emulator, '', 'anything'), user.accessToken, 'TOKENS_RENEWED_ELSEWHERE'],
-			['made-up access token', client, 'made-up-access-token', 'TOKENS_RENEWED_ELSEWHERE'],
-			['another client', clientCredential(emulator, 'other-app'), 'made-up-access-token', 'TOKEN_OTHER_CLIENT'],
+			['made-up access token', client, madeUp, 'TOKENS_RENEWED_ELSEWHERE'],
+			['another client', clientCredential(emulator, 'other-app'), madeUp, 'TOKEN_OTHER_CLIENT'],
 		];
 		for (const [label, credential, accessToken, errorCode] of attackers) {
 			const r = await runForUsers(emulator, credential, setPlan(), [{ ...user, accessToken, plan: `attacker: ${label}` }], { continueOnFail: true });

@@ -275,10 +275,10 @@ test('refusals before sending: a token of the wrong kind, a refresh token in an 
 	);
 	const node = new HyperIdSignIn();
 	for (const onError of ['stopWorkflow', 'continueRegularOutput'] as const) {
-		const start = await runNode({ nodeType: node, nodeTypeName: 'n8n-nodes-hyperid.hyperIdSignIn', parameters: { resource: 'signIn', operation: 'getAuthorizationUrl', redirectUri: 'https://service.example/callback', options: { nonce: 'nonce-1' } }, credentials: signIn });
+		const start = await runNode({ nodeType: node, nodeTypeName: 'n8n-nodes-hyperid.hyperIdSignIn', parameters: { resource: 'signIn', operation: 'getAuthorizationUrl', redirectUri: 'http://127.0.0.1/callback', options: { nonce: 'nonce-1' } }, credentials: signIn });
 		const url = jsonOf(start)[0];
 		const back = new URL(String((await fetch(String(url.authorizationUrl), { redirect: 'manual' })).headers.get('location'))).searchParams;
-		const parameters = { resource: 'signIn', operation: 'exchangeCode', code: String(back.get('code')), redirectUri: 'https://service.example/callback', codeVerifier: String(url.codeVerifier), options: { expectedNonce: 'nonce-2' } };
+		const parameters = { resource: 'signIn', operation: 'exchangeCode', code: String(back.get('code')), redirectUri: 'http://127.0.0.1/callback', codeVerifier: String(url.codeVerifier), options: { expectedNonce: 'nonce-2' } };
 		const result = await runNode({ nodeType: node, nodeTypeName: 'n8n-nodes-hyperid.hyperIdSignIn', parameters, credentials: signIn, nodeOverrides: { onError } });
 		campaign.runs++;
 		const run = { ...result, json: result.outputs ? jsonOf(result) : [], requests: [] } as unknown as Run;
