@@ -28,6 +28,7 @@
  *   N8N_QUEUE_CASES=burst,dead   only cases whose name contains one of these
  *   N8N_QUEUE_WORKERS=2          workers in queue mode
  *   N8N_QUEUE_BURST=20,40        executions per burst (the burst cases), one burst per size
+ *   N8N_QUEUE_REPEAT=5           the burst and the sustained load this many times in a row each
  *   N8N_QUEUE_API_LATENCY_MS=50 N8N_QUEUE_TOKEN_DELAY_MS=300   the emulator's delays
  *   N8N_QUEUE_NO_HTTP=1          skip the HTTP Request node's bursts
  *   N8N_QUEUE_VERBOSE=1          echo every n8n log line (default: errors and warnings)
@@ -96,6 +97,8 @@ const BURSTS = process.env.N8N_QUEUE_BURST
 	? process.env.N8N_QUEUE_BURST.split(',').map((v) => wholeNumber('N8N_QUEUE_BURST', v, 1))
 	: [SIZE.burst];
 const WORKERS = Number(process.env.N8N_QUEUE_WORKERS ?? 2);
+/** the burst and the sustained load, each this many times in a row (a race lost 1 time in 20 is a dead credential a week) */
+const REPEAT = Math.max(1, envNumber('N8N_QUEUE_REPEAT', 5));
 const WITH_HTTP = !process.env.N8N_QUEUE_NO_HTTP;
 
 const CASE_NAMES = {
@@ -310,6 +313,25 @@ interface Setup {
 	ids: { hyperId: string; http: string; dead: string; crash: string };
 	runTag: string;
 	crash: CrashCredential;
+	/** a new sign-in stored over the HyperID credential (after a repetition ended its session) */
+	reconnect(): Promise<void>;
+}
+
+/** Per version: repetitions of the burst and the sustained load, and how many ended with failures or a dead credential. */
+interface Residual {
+	version: string;
+	what: 'burst' | 'sustained';
+	runs: number;
+	withFailures: number;
+	failed: number;
+	executions: number;
+	credentialDead: number;
+}
+const residuals: Residual[] = [];
+function residualOf(version: string, what: Residual['what']): Residual {
+	let r = residuals.find((x) => x.version === version && x.what === what);
+	if (!r) residuals.push((r = { version, what, runs: 0, withFailures: 0, failed: 0, executions: 0, credentialDead: 0 }));
+	return r;
 }
 
 /** The credential the refresher-killed case spends; reconnect(): a new sign-in for it, importable. */
@@ -362,10 +384,25 @@ function checkBurst(m: Measured, count: number, after: boolean | undefined, prob
 
 async function caseBurst(s: Setup): Promise<string[]> {
 	const problems: string[] = [];
-	for (const size of BURSTS) {
-		const { measured, after } = await burstAtExpiry(s, 'hyperId', size);
-		checkBurst(measured, size, after, problems);
-		if (WITH_HTTP) await burstAtExpiry(s, 'http', size);
+	const repeat = s.deployment.mode === 'queue' ? REPEAT : 1;
+	for (let round = 1; round <= repeat; round++) {
+		for (const size of BURSTS) {
+			const { measured, after } = await burstAtExpiry(s, 'hyperId', size);
+			const found: string[] = [];
+			checkBurst(measured, size, after, found);
+			problems.push(...found.map((p) => (repeat > 1 ? `burst ${round}/${repeat}: ${p}` : p)));
+			const r = residualOf(s.runtime.version, 'burst');
+			r.runs++;
+			r.executions += size;
+			r.failed += measured.load.failed;
+			if (measured.load.failed) r.withFailures++;
+			if (after === false) {
+				r.credentialDead++;
+				s.log(`    burst ${round}/${repeat}: the credential is dead; reconnecting it for the next round`);
+				await s.reconnect();
+			}
+			if (WITH_HTTP && round === 1) await burstAtExpiry(s, 'http', size);
+		}
 	}
 	return problems;
 }
@@ -378,13 +415,31 @@ async function caseSustained(s: Setup): Promise<string[]> {
 	s.emulator.setOptions({ latencyMs: API_LATENCY_MS, expireTokensEveryRequests: EXPIRE_EVERY_REQUESTS });
 	s.emulator.setFaults([{ path: TOKEN_PATH, delayMs: TOKEN_DELAY_MS, times: -1 }]);
 	try {
-		const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-sustained`, count, s.log, everyMs);
-		rows.push(rowOf(s.runtime.version, 'queue', `HyperID node: sustained, ${count} over ${SIZE.sustainedSeconds}s`, m));
-		if (m.load.failed) problems.push(`${m.load.failed} of ${count} executions failed${failureSample(m)}`);
-		if (m.stored !== count) problems.push(`${m.stored} of ${count} values stored`);
-		if (m.dbStatus && (m.dbStatus.success ?? 0) !== count)
-			problems.push(`n8n's database: ${JSON.stringify(m.dbStatus)} (expected ${count} success)`);
-		if (count >= 2 * EXPIRE_EVERY_REQUESTS && m.refresh.ok < 1) problems.push('no refresh happened: the case did not test expiry');
+		for (let round = 1; round <= REPEAT; round++) {
+			const at = REPEAT > 1 ? `sustained ${round}/${REPEAT}: ` : '';
+			s.emulator.setOptions({ expireTokensEveryRequests: EXPIRE_EVERY_REQUESTS });
+			const m = await measuredLoad(s.emulator, s.deployment, s.ids.hyperId, 'hyperid-set', `${s.runTag}-sustained${round}`, count, s.log, everyMs);
+			s.emulator.setOptions({ expireTokensEveryRequests: 0 });
+			const after = await credentialWorks(s, s.ids.hyperId, 'hyperid-set', `sustained${round}-after`);
+			rows.push(rowOf(s.runtime.version, 'queue', `HyperID node: sustained, ${count} over ${SIZE.sustainedSeconds}s`, m, `credential afterwards: ${after.detail}`));
+			if (m.load.failed) problems.push(`${at}${m.load.failed} of ${count} executions failed${failureSample(m)}`);
+			if (m.stored !== count) problems.push(`${at}${m.stored} of ${count} values stored`);
+			if (m.storedOnce !== m.stored) problems.push(`${at}${m.stored - m.storedOnce} values written more than once`);
+			if (m.dbStatus && (m.dbStatus.success ?? 0) !== count)
+				problems.push(`${at}n8n's database: ${JSON.stringify(m.dbStatus)} (expected ${count} success)`);
+			if (count >= 2 * EXPIRE_EVERY_REQUESTS && m.refresh.ok < 1) problems.push(`${at}no refresh happened: the case did not test expiry`);
+			if (!after.works) problems.push(`${at}the credential afterwards: ${after.detail}`);
+			const r = residualOf(s.runtime.version, 'sustained');
+			r.runs++;
+			r.executions += count;
+			r.failed += m.load.failed;
+			if (m.load.failed) r.withFailures++;
+			if (!after.works) {
+				r.credentialDead++;
+				s.log(`    ${at}the credential is dead; reconnecting it for the next round`);
+				await s.reconnect();
+			}
+		}
 	} finally {
 		s.emulator.setOptions({ expireTokensEveryRequests: 0 });
 	}
@@ -825,7 +880,12 @@ async function runMode(runtime: N8nRuntime, mode: 'queue' | 'regular', cases: Ca
 			log,
 		});
 		log(`${mode} mode up in ${sec(Date.now() - started)}`);
-		const s: Setup = { runtime, emulator, deployment, log, ids, runTag, crash: creds.crashCredential };
+		const d = deployment;
+		const reconnect = async () => {
+			const { id, name, type, data } = connectedCredential(emulator!, { ...creds.refs.hyperId });
+			await d.importCredentials([{ id, name, type, data }]);
+		};
+		const s: Setup = { runtime, emulator, deployment, log, ids, runTag, crash: creds.crashCredential, reconnect };
 
 		// warm-up with a valid token: nodes loaded in every process before the measured bursts
 		emulator.setOptions({ latencyMs: 0 });
@@ -911,7 +971,7 @@ async function main(): Promise<void> {
 	}, RUN_LIMIT_MS);
 	watchdog.unref();
 	assertBuilt();
-	const versions = loadVersions(process.env.N8N_QUEUE_VERSIONS ?? process.env.N8N_E2E_VERSIONS);
+	const versions = loadVersions(process.env.N8N_QUEUE_VERSIONS ?? process.env.N8N_E2E_VERSIONS, 'queue');
 	const cases = pickCases();
 	console.log(
 		`queue suite (${sizeName} sizes: burst ${BURSTS.join(', ')}, sustained ${SIZE.sustained} over ${SIZE.sustainedSeconds}s, dead ${SIZE.dead}; ` +
@@ -930,7 +990,15 @@ async function main(): Promise<void> {
 		`\n=== queue suite figures (API latency ${API_LATENCY_MS} ms, token endpoint ${TOKEN_DELAY_MS} ms; ` +
 			`queue mode: ${WORKERS} workers; a shared machine: seconds are noisy) ===\n${formatTable(rows)}`,
 	);
-	if (process.env.N8N_QUEUE_JSON) fs.writeFileSync(process.env.N8N_QUEUE_JSON, JSON.stringify({ size: sizeName, workers: WORKERS, rows, outcomes }, null, 2));
+	if (residuals.length) {
+		console.log('\n=== repeated loads: runs with a failed execution, executions failed, credential ended (reconnected for the next run) ===');
+		for (const r of residuals)
+			console.log(`[n8n ${r.version}] ${r.what}: ${r.withFailures} of ${r.runs} runs with failures, ${r.failed} of ${r.executions} executions failed, credential dead after ${r.credentialDead} of ${r.runs}`);
+	}
+	const perVersion = new Map<string, number>();
+	for (const o of outcomes) perVersion.set(o.version, (perVersion.get(o.version) ?? 0) + o.ms);
+	for (const [version, ms] of perVersion) console.log(`[n8n ${version}] cases took ${sec(ms)}`);
+	if (process.env.N8N_QUEUE_JSON) fs.writeFileSync(process.env.N8N_QUEUE_JSON, JSON.stringify({ size: sizeName, workers: WORKERS, rows, outcomes, residuals }, null, 2));
 	const failed = outcomes.filter((o) => !o.pass);
 	console.log('\n=== queue suite summary ===');
 	for (const o of outcomes) {
