@@ -37,14 +37,14 @@
  */
 import * as fs from 'node:fs';
 
-import { REVOKE_PATH, TOKEN_PATH, type Emulator, type RequestLogEntry } from '../emulator/server';
+import { INTROSPECT_PATH, REVOKE_PATH, TOKEN_PATH, type Emulator, type RequestLogEntry } from '../emulator/server';
 import { webhookLoad, type WebhookLoadResult } from '../shared/n8n/burst';
 import { connectedCredential, DEMO, startHyperIdEmulator, type ImportableCredential } from '../shared/n8n/hyperid';
 import { ensureN8n, loadVersions, type N8nRuntime } from '../shared/n8n/install';
 import { assertBuilt } from '../shared/n8n/n8n';
 import { startDeployment, type Deployment } from '../shared/n8n/queue';
 import { stopAll, stopAllOnSignals, type ManagedProcess } from '../shared/services/processes';
-import { SET_BY_EMAIL_PATH, httpRequestSetWorkflow, hyperIdSetWorkflow, type CredentialRef } from './workflows';
+import { SET_BY_EMAIL_PATH, TOKEN_TABLE, httpRequestSetWorkflow, hyperIdSetWorkflow, tokenTableWorkflow, type CredentialRef } from './workflows';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and settings
@@ -108,6 +108,7 @@ const CASE_NAMES = {
 	killworker: 'queue: worker killed during a steady load',
 	redis: 'queue: Redis restarted during a burst',
 	refresher: 'queue: refreshing worker killed before the save',
+	table: 'queue: token table, two overlapping runs over the same users',
 	regular: 'regular: burst at expiry',
 } as const;
 type CaseKey = keyof typeof CASE_NAMES;
@@ -310,7 +311,7 @@ interface Setup {
 	emulator: Emulator;
 	deployment: Deployment;
 	log: (l: string) => void;
-	ids: { hyperId: string; http: string; dead: string; crash: string };
+	ids: { hyperId: string; http: string; dead: string; crash: string; table: string; tableClaim: string };
 	runTag: string;
 	crash: CrashCredential;
 	/** a new sign-in stored over the HyperID credential (after a repetition ended its session) */
@@ -778,6 +779,105 @@ async function caseRefresherKilled(s: Setup, creds: CrashCredential): Promise<st
 }
 
 // ---------------------------------------------------------------------------------------------
+// A service's token table (Each User's Tokens): two runs at once over the same users
+// ---------------------------------------------------------------------------------------------
+
+const TABLE_USERS = envNumber('N8N_QUEUE_TABLE_USERS', 100);
+const TABLE_PG: CredentialRef = { id: 'qTablePostgres01', name: 'Token table (queue suite)' };
+const TABLE_CLIENT: CredentialRef = { id: 'qTableClient0001', name: 'HyperID Client (queue suite)' };
+const TABLE_SET_PATH = '/user-data/by-user-id/set';
+const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+async function introspectActive(emulator: Emulator, token: string): Promise<boolean> {
+	const r = await fetch(`${emulator.url.replace(/\/+$/, '')}${INTROSPECT_PATH}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ token, token_type_hint: 'refresh_token', client_id: DEMO.clientId, client_secret: DEMO.clientSecret }).toString(),
+	});
+	return ((await r.json()) as { active?: boolean }).active === true;
+}
+
+/**
+ * Two executions of one workflow at once (two workers), each over the same TABLE_USERS users whose
+ * access tokens have expired. Without a claim both hold every user's refresh token: measured (a
+ * double spend per user ends that user's sign-in on HyperID). With the rows claimed in Postgres
+ * (FOR UPDATE SKIP LOCKED on a lease column): asserted 0 users signed out, every value stored
+ * once, every renewed pair written back.
+ */
+async function caseTokenTable(s: Setup): Promise<string[]> {
+	const problems: string[] = [];
+	const d = s.deployment;
+	const pg = d.postgres!;
+	await d.importCredentials([
+		{ ...TABLE_PG, type: 'postgres', data: { host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: '', ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false } },
+		{ ...TABLE_CLIENT, type: 'hyperIdClientApi', data: { environment: 'custom', loginUrl: s.emulator.url, apiUrl: s.emulator.url, clientId: DEMO.clientId, clientAuthentication: 'clientSecretPost', clientSecret: DEMO.clientSecret } },
+	]);
+	const users = Array.from({ length: TABLE_USERS }, (_, i) => `qt-user-${String(i + 1).padStart(3, '0')}`);
+	for (const userId of users) s.emulator.addUser({ userId, email: `${userId}@example.com` });
+	await pg.query(`CREATE TABLE IF NOT EXISTS ${TOKEN_TABLE} (user_id text PRIMARY KEY, access_token text NOT NULL, refresh_token text NOT NULL, claimed_until timestamptz, claimed_by text)`);
+	for (const claim of [false, true]) {
+		// every user signed in afresh, then every access token expired
+		await pg.query(`DELETE FROM ${TOKEN_TABLE}`);
+		const seeded = new Map<string, string>();
+		const values: string[] = [];
+		for (const userId of users) {
+			const grant = s.emulator.createToken({ userId, clientId: DEMO.clientId });
+			seeded.set(userId, grant.access_token);
+			values.push(`(${quoted(userId)}, ${quoted(grant.access_token)}, ${quoted(grant.refresh_token)})`);
+		}
+		for (let i = 0; i < values.length; i += 20) await pg.query(`INSERT INTO ${TOKEN_TABLE} (user_id, access_token, refresh_token) VALUES ${values.slice(i, i + 20).join(',')}`);
+		expireAll(s.emulator);
+		s.emulator.clearRequests();
+		const label = `${s.runTag}-table-${claim ? 'claimed' : 'plain'}`;
+		const path = claim ? 'hyperid-table-claim' : 'hyperid-table';
+		s.log(`  ${claim ? 'rows claimed' : 'no claim'}: 2 runs at once over ${users.length} users, every access token expired ...`);
+		const startsBefore = d.workers.map(workerStarts);
+		const load = await webhookLoad({ url: d.webhookUrl(path), count: 2, body: () => ({ value: label }), timeoutMs: 300_000 });
+		const byWorker = d.workers.map((w, i) => workerStarts(w) - startsBefore[i]).join(' + ');
+		const log = s.emulator.requests();
+		const sets = log.filter((r) => r.path === TABLE_SET_PATH && r.result === 0).length;
+		const store = s.emulator.store().data as Record<string, Record<string, Record<string, { value_data?: string }>>>;
+		const withValue = users.filter((u) => Object.values(store[u] ?? {}).some((t) => t.plan?.value_data === label)).length;
+		const table = new Map((await pg.query(`SELECT user_id, access_token, refresh_token, coalesce(claimed_by, '') FROM ${TOKEN_TABLE}`)).map(([u, a, r, c]) => [u, { a, r, c }]));
+		let signedOut = 0;
+		let writtenBack = 0;
+		for (const userId of users) {
+			const row = table.get(userId);
+			if (!row || !(await introspectActive(s.emulator, row.r))) signedOut++;
+			if (row && row.a !== seeded.get(userId)) writtenBack++;
+		}
+		const stillClaimed = [...table.values()].filter((r) => r.c !== '').length;
+		const refresh = tokenRequests(log);
+		const note =
+			`runs answered ${load.results.map((r) => r.status).join(', ')} (${byWorker} executions per worker); ${withValue} of ${users.length} users have the value, ` +
+			`${sets} sets with result 0; ${signedOut} users signed out; ${writtenBack} renewed pairs written back; refreshes ${refresh.ok} ok / ${refresh.refused} refused` +
+			(claim ? `; ${stillClaimed} rows still claimed` : '');
+		rows.push({
+			version: s.runtime.version,
+			mode: 'queue',
+			what: `token table, ${claim ? 'rows claimed (lease, SKIP LOCKED)' : 'no claim'}: 2 runs x ${users.length} users at once`,
+			executions: 2,
+			failed: load.failed,
+			stored: withValue,
+			storedOnce: sets === withValue ? withValue : undefined,
+			refreshOk: refresh.ok,
+			refreshRefused: refresh.refused,
+			seconds: load.seconds,
+			note,
+		});
+		s.log(`    ${note}`);
+		if (!claim) continue;
+		if (load.failed) problems.push(`rows claimed: ${load.failed} of 2 runs failed${load.results.map((r) => ` ${JSON.stringify(r.body ?? r.error).slice(0, 150)}`).join('')}`);
+		if (signedOut) problems.push(`rows claimed: ${signedOut} of ${users.length} users signed out`);
+		if (withValue !== users.length) problems.push(`rows claimed: ${withValue} of ${users.length} users have the value`);
+		if (sets !== users.length) problems.push(`rows claimed: ${sets} sets with result 0 for ${users.length} users (each once)`);
+		if (writtenBack !== users.length) problems.push(`rows claimed: ${writtenBack} of ${users.length} renewed pairs written back`);
+		if (stillClaimed) problems.push(`rows claimed: ${stillClaimed} rows still claimed after both runs`);
+	}
+	return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Per version and mode
 // ---------------------------------------------------------------------------------------------
 
@@ -860,12 +960,17 @@ async function runMode(runtime: N8nRuntime, mode: 'queue' | 'regular', cases: Ca
 		emulator = await startHyperIdEmulator();
 		const creds = credentialsFor(emulator, mode === 'queue' ? 'Q' : 'R');
 		const id16 = (name: string) => `q${mode[0]}${name}`.padEnd(16, '0').slice(0, 16);
-		const ids = { hyperId: id16('HyperIdSet'), http: id16('HttpReqSet'), dead: id16('DeadCredSet'), crash: id16('CrashCredSet') };
+		const ids = { hyperId: id16('HyperIdSet'), http: id16('HttpReqSet'), dead: id16('DeadCredSet'), crash: id16('CrashCredSet'), table: id16('TokenTable'), tableClaim: id16('TokenTableClm') };
 		const workflows = [
 			hyperIdSetWorkflow(ids.hyperId, 'hyperid-set', creds.refs.hyperId),
 			httpRequestSetWorkflow(ids.http, 'http-set', creds.refs.oauth2, emulator.url),
 			...(mode === 'queue'
-				? [hyperIdSetWorkflow(ids.dead, 'hyperid-dead-set', creds.refs.dead), hyperIdSetWorkflow(ids.crash, 'hyperid-crash-set', creds.refs.crash)]
+				? [
+						hyperIdSetWorkflow(ids.dead, 'hyperid-dead-set', creds.refs.dead),
+						hyperIdSetWorkflow(ids.crash, 'hyperid-crash-set', creds.refs.crash),
+						tokenTableWorkflow(ids.table, 'hyperid-table', TABLE_PG, TABLE_CLIENT, false),
+						tokenTableWorkflow(ids.tableClaim, 'hyperid-table-claim', TABLE_PG, TABLE_CLIENT, true),
+					]
 				: []),
 		];
 		log(`${mode} mode: starting${mode === 'queue' ? ` Postgres, Redis, main and ${WORKERS} workers` : ' n8n'} (emulator on ${emulator.url}) ...`);
@@ -903,6 +1008,7 @@ async function runMode(runtime: N8nRuntime, mode: 'queue' | 'regular', cases: Ca
 						['killworker', caseKillWorker],
 						['redis', caseRedisRestart],
 						['refresher', (s) => caseRefresherKilled(s, s.crash)],
+						['table', caseTokenTable],
 					]
 				: [['regular', caseBurst]];
 		for (const [key, fn] of plan) {
