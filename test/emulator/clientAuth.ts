@@ -1,6 +1,10 @@
 /**
  * Client authentication, as the login host's token, logout, revocation and introspection endpoints
  * check it: HTTP Basic, client_id + client_secret in the body, or a signed client_assertion.
+ * The failures are Keycloak's (services/src/main/java/org/keycloak/authentication/authenticators/
+ * client/ClientIdAndSecretAuthenticator.java, JWTClientAuthenticator.java, and
+ * AuthenticationProcessor for an unknown client): the introspection endpoint answers every one of
+ * them with its own 401 invalid_request "Authentication failed." (TokenIntrospectionEndpoint.authorizeClient).
  */
 import * as crypto from 'node:crypto';
 import { CLIENT_ASSERTION_TYPE, TOKEN_PATH } from './model';
@@ -8,7 +12,13 @@ import type { Ctx } from './http';
 import type { EmulatorState } from './state';
 import { isPlainObject } from './util';
 
-export type ClientAuth = { ok: true; clientId: string } | { ok: false; description: string };
+export type ClientAuth = { ok: true; clientId: string } | { ok: false; status: number; error: string; description: string };
+
+const BAD_CREDENTIALS = 'Invalid client or Invalid client credentials';
+/** AuthenticationProcessor: CLIENT_NOT_FOUND */
+const unknownClient: ClientAuth = { ok: false, status: 401, error: 'invalid_client', description: BAD_CREDENTIALS };
+/** ClientIdAndSecretAuthenticator.reportFailedAuth: a known client, a wrong or missing secret */
+const wrongSecret: ClientAuth = { ok: false, status: 401, error: 'unauthorized_client', description: BAD_CREDENTIALS };
 
 /**
  * Client authentication, the one check behind the token, logout, revocation and introspection
@@ -21,7 +31,7 @@ export function authenticateClient(st: EmulatorState, ctx: Ctx, params: Record<s
 	if (basic) {
 		const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
 		const colon = decoded.indexOf(':');
-		if (colon <= 0) return { ok: false, description: 'Invalid client credentials' };
+		if (colon <= 0) return unknownClient;
 		const dec = (s: string) => {
 			try {
 				return decodeURIComponent(s.replace(/\+/g, ' '));
@@ -30,34 +40,39 @@ export function authenticateClient(st: EmulatorState, ctx: Ctx, params: Record<s
 			}
 		};
 		const clientId = dec(decoded.slice(0, colon));
-		if (params.client_id !== undefined && params.client_id !== clientId) return { ok: false, description: 'Invalid client credentials' };
+		if (params.client_id !== undefined && params.client_id !== clientId) return unknownClient;
 		return secretMatches(st, clientId, dec(decoded.slice(colon + 1)));
 	}
 	if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) return verifyClientAssertion(st, params);
-	if (params.client_id !== undefined) {
-		if (params.client_secret === undefined) return { ok: false, description: 'Invalid client credentials' };
-		return secretMatches(st, params.client_id, params.client_secret);
-	}
-	return { ok: false, description: 'Invalid client credentials' };
+	// ClientIdAndSecretAuthenticator: no client_id at all is a 400
+	if (params.client_id === undefined) return { ok: false, status: 400, error: 'invalid_client', description: 'Missing client_id parameter' };
+	return secretMatches(st, params.client_id, params.client_secret);
 }
 
-function secretMatches(st: EmulatorState, clientId: string, secret: string): ClientAuth {
-	const expected = st.clients.get(clientId)?.secret;
-	if (expected === undefined) return { ok: false, description: 'Invalid client or Invalid client credentials' };
+function secretMatches(st: EmulatorState, clientId: string, secret: string | undefined): ClientAuth {
+	const client = st.clients.get(clientId);
+	if (!client) return unknownClient;
+	const expected = client.secret;
+	if (secret === undefined || expected === undefined) return wrongSecret;
 	const a = Buffer.from(secret);
 	const b = Buffer.from(expected);
-	if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return { ok: false, description: 'Invalid client or Invalid client credentials' };
+	if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return wrongSecret;
 	return { ok: true, clientId };
 }
 
-/** A client_assertion as Keycloak checks it: type, signature, iss = sub = client, aud, exp, a jti used once. */
+/**
+ * A client_assertion as Keycloak checks it: type, signature, iss = sub = client, aud, exp, a jti used once.
+ * JWTClientAuthenticator: a missing parameter is a bare 400 invalid_client, an unknown client the
+ * usual 401, every other failure 400 invalid_client "Client authentication with signed JWT failed: ...".
+ */
 function verifyClientAssertion(st: EmulatorState, params: Record<string, string>): ClientAuth {
-	const fail = (description: string): ClientAuth => ({ ok: false, description });
+	const bare = (description: string): ClientAuth => ({ ok: false, status: 400, error: 'invalid_client', description });
+	const fail = (reason: string): ClientAuth => bare(`Client authentication with signed JWT failed: ${reason}`);
 	const type = params.client_assertion_type;
-	if (type === undefined) return fail('Parameter client_assertion_type is missing');
-	if (type !== CLIENT_ASSERTION_TYPE) return fail(`Parameter client_assertion_type has value '${type}' but expected is '${CLIENT_ASSERTION_TYPE}'`);
+	if (type === undefined) return bare('Parameter client_assertion_type is missing');
+	if (type !== CLIENT_ASSERTION_TYPE) return bare(`Parameter client_assertion_type has value '${type}' but expected is '${CLIENT_ASSERTION_TYPE}'`);
 	const assertion = params.client_assertion;
-	if (assertion === undefined || assertion === '') return fail('client_assertion parameter missing');
+	if (assertion === undefined || assertion === '') return bare('client_assertion parameter missing');
 	const parts = assertion.split('.');
 	if (parts.length !== 3 || parts.some((p) => p === '' || !/^[A-Za-z0-9_-]+$/.test(p))) return fail('client_assertion is not a signed JWT');
 	let header: unknown;
@@ -74,7 +89,7 @@ function verifyClientAssertion(st: EmulatorState, params: Record<string, string>
 	if (payload.iss !== clientId) return fail('Issuer mismatch. The issuer should match the subject');
 	if (params.client_id !== undefined && params.client_id !== clientId) return fail('client_id parameter does not match sub claim');
 	const client = st.clients.get(clientId);
-	if (!client) return fail(`Client not found: ${clientId}`);
+	if (!client) return unknownClient;
 	const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
 	const signature = Buffer.from(parts[2], 'base64url');
 	let signatureOk = false;
@@ -94,7 +109,7 @@ function verifyClientAssertion(st: EmulatorState, params: Record<string, string>
 	if (payload.exp <= now || (typeof payload.nbf === 'number' && payload.nbf > now)) return fail('Token is not active');
 	const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
 	const accepted = [st.issuer(), `${st.baseUrl}${TOKEN_PATH}`];
-	if (!audiences.some((a) => typeof a === 'string' && accepted.includes(a))) return fail("Token audience doesn't match domain. The realm st.issuer or the token endpoint URL is expected");
+	if (!audiences.some((a) => typeof a === 'string' && accepted.includes(a))) return fail("Token audience doesn't match domain. The realm issuer or the token endpoint URL is expected");
 	if (typeof payload.jti !== 'string' || payload.jti === '') return fail('Missing ID on the token');
 	for (const [key, exp] of st.usedAssertions) if (exp <= now) st.usedAssertions.delete(key);
 	const key = `${clientId} ${payload.jti}`;

@@ -38,7 +38,7 @@ import {
 import { authenticateClient } from './clientAuth';
 import { finish, record, sendJson, type Ctx, type Handler } from './http';
 import type { ClientRecord, EmulatorState } from './state';
-import { accessExpired, accessRecordOf, authenticate, endSession, issue, refreshRecordOf, startSession, verifyJwt } from './tokens';
+import { accessExpired, accessRecordOf, authenticate, detachSession, endSession, issue, refreshRecordOf, startSession, verifyJwt } from './tokens';
 import { escapeHtml, isAbsoluteHttpUrl, isPkceString, isPlainObject, parseScopes, randomId, s256, walletKey } from './util';
 
 const CERTS_PATH = `${OIDC_PATH}/certs`;
@@ -111,11 +111,17 @@ export function signInNext(st: EmulatorState, input: { userId?: string; email?: 
 	return structuredClone(user);
 }
 
-/** Keycloak's redirect URI check: exact, or a registered prefix ending in `*`; no registered URI takes any http(s) URL. */
-function redirectUriAllowed(client: ClientRecord, uri: string): boolean {
+/**
+ * Keycloak's redirect URI check (services/src/main/java/org/keycloak/protocol/oidc/utils/RedirectUtils.java,
+ * verifyRedirectUri): exact, or a registered prefix ending in `*`; on http://localhost and
+ * http://127.0.0.1 the port is ignored (RFC 8252 loopback). No registered URI accepts nothing.
+ */
+export function redirectUriAllowed(client: ClientRecord, uri: string): boolean {
 	if (!isAbsoluteHttpUrl(uri)) return false;
-	if (client.redirectUris.length === 0) return true;
-	return client.redirectUris.some((r) => (r.endsWith('*') ? uri.startsWith(r.slice(0, -1)) : uri === r));
+	const matches = (u: string) => client.redirectUris.some((r) => (r.endsWith('*') ? u.startsWith(r.slice(0, -1)) : u === r));
+	if (matches(uri)) return true;
+	const loopback = /^(http:\/\/(?:localhost|127\.0\.0\.1)):\d+(.*)$/.exec(uri);
+	return loopback !== null && matches(`${loopback[1]}${loopback[2]}`);
 }
 
 /**
@@ -158,26 +164,39 @@ function handleAuth(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void
 		return;
 	}
 	const redirectUriParam = q.get('redirect_uri') ?? undefined;
-	// Keycloak: without redirect_uri, the client's only registered one (when it has exactly one, without a wildcard)
-	const only = client.redirectUris.length === 1 && !client.redirectUris[0].endsWith('*') ? client.redirectUris[0] : undefined;
+	// RedirectUtils.verifyRedirectUri: without redirect_uri, an OAuth2 request gets the client's only registered
+	// URI (exactly one, no wildcard); OpenID Connect requires the parameter (AuthorizationEndpointChecker.checkRedirectUri)
+	const oidc = parseScopes(q.get('scope') ?? '').includes('openid');
+	const only = !oidc && client.redirectUris.length === 1 && !client.redirectUris[0].includes('*') ? client.redirectUris[0] : undefined;
 	const redirectUri = redirectUriParam ?? only;
 	if (redirectUri === undefined || !redirectUriAllowed(client, redirectUri)) {
 		page(400, 'Invalid parameter', 'Invalid parameter: redirect_uri');
 		return;
 	}
 	const state = q.get('state');
-	const redirect = (params: Record<string, string>) => {
+	const redirect = (params: Record<string, string>, inFragment = false) => {
 		const target = new URL(redirectUri);
-		for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
-		if (state !== null) target.searchParams.set('state', state);
-		target.searchParams.set('iss', st.issuer());
+		const answer = new URLSearchParams(inFragment ? '' : target.search);
+		for (const [k, v] of Object.entries(params)) answer.set(k, v);
+		if (state !== null) answer.set('state', state);
+		answer.set('iss', st.issuer());
+		if (inFragment) target.hash = answer.toString();
+		else target.search = answer.toString();
 		finish(st, ctx, res, 302, '', 'text/plain', { Location: target.toString() });
 	};
 	const fail = (error: string, description?: string) => redirect(description === undefined ? { error } : { error, error_description: description });
 
 	const responseType = q.get('response_type');
 	if (responseType === null) return fail('invalid_request', 'Missing parameter: response_type');
-	if (responseType !== 'code') return fail('unsupported_response_type');
+	const types = responseType.split(' ').filter((t) => t !== '');
+	if (types.length === 0 || types.some((t) => !['code', 'token', 'id_token'].includes(t))) return fail('unsupported_response_type');
+	// AuthorizationEndpointChecker: implicit and hybrid flows are off for the client; their answer goes in the fragment
+	if (types.includes('token') || types.includes('id_token')) {
+		return redirect(
+			{ error: 'unauthorized_client', error_description: 'Client is not allowed to initiate browser login with given response_type. Implicit flow is disabled for the client.' },
+			true,
+		);
+	}
 	const requested = parseScopes(q.get('scope') ?? '');
 	const unknown = requested.filter((sc) => !SUPPORTED_SCOPES.includes(sc));
 	if (unknown.length > 0) return fail('invalid_scope', `Invalid scopes: ${q.get('scope')}`);
@@ -213,34 +232,31 @@ function handleAuth(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void
 }
 
 /**
- * Keycloak's userinfo: the Bearer token in the header (or `access_token` in a POST form); a dead or
- * expired token is 401 invalid_token, a token without the openid scope 403 insufficient_scope.
+ * Keycloak's userinfo (services/src/main/java/org/keycloak/protocol/oidc/endpoints/UserInfoEndpoint.java):
+ * the Bearer token in the header (or `access_token` in a POST form). Errors are OAuth2Error.json(false):
+ * an empty body, the error only in WWW-Authenticate. No token: a bare challenge; a forged, expired or
+ * revoked token: invalid_token "Token verification failed"; no openid scope: 403 insufficient_scope;
+ * the token of a sign-in that ended (logout, revocation, reuse): "User session not found ...".
  */
 function handleUserinfo(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void {
+	const challenge = (status: number, error?: string, description?: string) =>
+		finish(st, ctx, res, status, '', 'text/plain', {
+			'WWW-Authenticate': error === undefined ? 'Bearer realm="HyperID"' : `Bearer realm="HyperID", error="${error}", error_description="${description}"`,
+		});
 	const fromForm = ctx.method === 'POST' && ctx.headers.authorization === undefined ? oauthParams(ctx).access_token : undefined;
-	const auth = authenticate(st, fromForm !== undefined ? `Bearer ${fromForm}` : ctx.headers.authorization);
-	if (!auth.ok) {
-		sendJson(
-			st,
-			ctx,
-			res,
-			401,
-			{ error: 'invalid_token', error_description: 'Token verification failed' },
-			{ 'WWW-Authenticate': 'Bearer realm="HyperID", error="invalid_token", error_description="Token verification failed"' },
-		);
-		return;
+	const header = fromForm !== undefined ? `Bearer ${fromForm}` : ctx.headers.authorization;
+	const token = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header.trim())?.[1];
+	if (token === undefined) return challenge(401);
+	const payload = verifyJwt(st, token);
+	if (!payload || payload.typ !== 'Bearer' || typeof payload.exp !== 'number' || payload.exp <= st.nowSec()) {
+		return challenge(401, 'invalid_token', 'Token verification failed');
 	}
-	if (!auth.rec.scopes.includes('openid')) {
-		sendJson(
-			st,
-			ctx,
-			res,
-			403,
-			{ error: 'insufficient_scope', error_description: 'Missing openid scope' },
-			{ 'WWW-Authenticate': 'Bearer realm="HyperID", error="insufficient_scope", error_description="Missing openid scope"' },
-		);
-		return;
-	}
+	if (!String(payload.scope ?? '').split(' ').includes('openid')) return challenge(403, 'insufficient_scope', 'Missing openid scope');
+	const session = typeof payload.sid === 'string' ? st.sessions.get(payload.sid) : undefined;
+	if (!session || session.detached) return challenge(401, 'invalid_token', "User session not found or doesn't have client attached on it");
+	const auth = authenticate(st, `Bearer ${token}`);
+	// the session lives but this token does not: revoked alone, or expired by expireTokensEveryRequests
+	if (!auth.ok) return challenge(401, 'invalid_token', 'Token verification failed');
 	const user = st.users.get(auth.rec.sub);
 	const info: Record<string, unknown> = { sub: auth.rec.sub, email: user?.email, email_verified: true, is_guest: false };
 	const wallet = auth.rec.wallet === undefined ? undefined : user?.wallets.find((w) => walletKey(w.address) === walletKey(auth.rec.wallet as string));
@@ -284,56 +300,70 @@ function oauthParams(ctx: Ctx): Record<string, string> {
 	return Object.fromEntries(new URLSearchParams(ctx.raw));
 }
 
-/** Params and an authenticated client, or undefined once the error has been answered. */
-function oauthClient(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): { params: Record<string, string>; clientId: string } | undefined {
-	const params = oauthParams(ctx);
+/** Params and an authenticated client, or undefined once the error has been answered (Keycloak's status and error, see clientAuth.ts). */
+function oauthClient(st: EmulatorState, ctx: Ctx, res: http.ServerResponse, params = oauthParams(ctx)): { params: Record<string, string>; clientId: string } | undefined {
 	const client = authenticateClient(st, ctx, params);
 	if (!client.ok) {
-		oauthError(st, ctx, res, 401, 'invalid_client', client.description);
+		oauthError(st, ctx, res, client.status, client.error, client.description);
 		return undefined;
 	}
 	return { params, clientId: client.clientId };
 }
 
+/** Keycloak's TokenEndpoint: checkGrantType before checkClient, so a bad grant_type is answered whoever asks. */
 function handleToken(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void {
-	const auth = oauthClient(st, ctx, res);
-	if (!auth) return;
-	const { params, clientId } = auth;
+	const params = oauthParams(ctx);
 	const grant = params.grant_type;
-	if (grant === 'authorization_code') {
-		exchangeCode(st, ctx, res, params, clientId);
-		return;
-	}
-	if (grant === 'refresh_token') {
-		if (params.refresh_token === undefined) {
-			oauthError(st, ctx, res, 400, 'invalid_request', 'Missing parameter: refresh_token');
-			return;
-		}
-		// unknown, already used (rotation), revoked, or of a session that was logged out
-		const rec = refreshRecordOf(st, params.refresh_token);
-		if (!rec) {
-			oauthError(st, ctx, res, 400, 'invalid_grant', 'Invalid refresh token');
-			return;
-		}
-		if (rec.clientId !== clientId) {
-			oauthError(st, ctx, res, 400, 'invalid_grant', 'Invalid refresh token. Token client and authorized client don\'t match');
-			return;
-		}
-		if (rec.exp <= st.nowSec()) {
-			oauthError(st, ctx, res, 400, 'invalid_grant', 'Token is not active');
-			return;
-		}
-		st.refreshTokens.delete(rec.jti);
-		const t = issue(st, rec.userId, clientId, rec.scopes, rec.wallet, st.opts.accessTokenLifetime, rec.sid);
-		st.stats.tokenGrants.refresh_token++;
-		sendJson(st, ctx, res, 200, t, NO_STORE);
-		return;
-	}
 	if (grant === undefined) {
-		oauthError(st, ctx, res, 400, 'invalid_request', 'Missing parameter: grant_type');
+		oauthError(st, ctx, res, 400, 'invalid_request', 'Missing form parameter: grant_type');
 		return;
 	}
-	oauthError(st, ctx, res, 400, 'unsupported_grant_type', `Unsupported grant_type: ${grant}`);
+	// Keycloak knows more grants (password, client_credentials, ...), each off for HyperID's clients; the emulator calls them unsupported
+	if (grant !== 'authorization_code' && grant !== 'refresh_token') {
+		oauthError(st, ctx, res, 400, 'unsupported_grant_type', 'Unsupported grant_type');
+		return;
+	}
+	const auth = oauthClient(st, ctx, res, params);
+	if (!auth) return;
+	if (grant === 'authorization_code') exchangeCode(st, ctx, res, params, auth.clientId);
+	else refresh(st, ctx, res, params, auth.clientId);
+}
+
+/**
+ * A refresh in Keycloak's order (TokenManager.refreshAccessToken): verifyRefreshToken (signature, type,
+ * expiry, client), validateToken (session, its client), then validateTokenReuseForRefresh with
+ * "Revoke Refresh Token" on and no reuse allowed: a spent token is refused AND detaches the session's
+ * client (detachFromUserSession), so the pair the first refresh issued stops working too.
+ * Keycloak tells "Stale token" from a reuse by iat in whole seconds (within one second an older
+ * token passes); the emulator knows the order of its tokens and is strict.
+ */
+function refresh(st: EmulatorState, ctx: Ctx, res: http.ServerResponse, params: Record<string, string>, clientId: string): void {
+	const invalid = (description: string) => oauthError(st, ctx, res, 400, 'invalid_grant', description);
+	const token = params.refresh_token;
+	if (token === undefined) {
+		oauthError(st, ctx, res, 400, 'invalid_request', 'No refresh token');
+		return;
+	}
+	const payload = verifyJwt(st, token);
+	if (!payload || payload.typ !== 'Refresh' || typeof payload.jti !== 'string' || typeof payload.sid !== 'string') return invalid('Invalid refresh token');
+	if (typeof payload.exp !== 'number' || payload.exp <= st.nowSec()) return invalid('Token is not active');
+	if (payload.azp !== clientId) return invalid("Invalid refresh token. Token client and authorized client don't match");
+	const session = st.sessions.get(payload.sid);
+	if (!session) return invalid('Session not active');
+	if (session.detached) return invalid("Session doesn't have required client");
+	const rec = refreshRecordOf(st, token);
+	if (!rec) {
+		// spent: the one presented last is a reuse, any older one is stale; either way the session's client is detached
+		const description = payload.jti === session.lastPresentedRefresh ? 'Maximum allowed refresh token reuse exceeded' : 'Stale token';
+		detachSession(st, session.sid);
+		st.stats.refreshReuses++;
+		return invalid(description);
+	}
+	session.lastPresentedRefresh = rec.jti;
+	st.refreshTokens.delete(rec.jti);
+	const t = issue(st, rec.userId, clientId, rec.scopes, rec.wallet, st.opts.accessTokenLifetime, rec.sid);
+	st.stats.tokenGrants.refresh_token++;
+	sendJson(st, ctx, res, 200, t, NO_STORE);
 }
 
 /**
@@ -351,14 +381,15 @@ function exchangeCode(st: EmulatorState, ctx: Ctx, res: http.ServerResponse, par
 	const rec = st.codes.get(code);
 	if (!rec || rec.exp <= st.nowSec()) return invalid('Code not valid');
 	if (rec.used) {
-		endSession(st, rec.sid);
+		// Keycloak's TokenEndpoint: "Attempt to use same code twice should invalidate existing clientSession"
+		detachSession(st, rec.sid);
 		return invalid('Code not valid');
 	}
 	rec.used = true;
 	// RFC 6749 4.1.3: the redirect_uri of the authorization request, identical
 	if (rec.redirectUriParam !== undefined && params.redirect_uri !== rec.redirectUriParam) return invalid('Incorrect redirect_uri');
 	if (rec.clientId !== clientId) return invalid('Auth error: Found different client_id in clientSession');
-	if (!st.sessions.has(rec.sid)) return invalid('Session not active');
+	if (!st.sessions.has(rec.sid) || st.sessions.get(rec.sid)?.detached) return invalid('Session not active');
 	const verifier = params.code_verifier;
 	if (rec.codeChallenge === undefined) {
 		// Keycloak refuses a verifier for a code that had no challenge (a PKCE downgrade)
@@ -397,10 +428,7 @@ function handleLogout(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): vo
 		oauthError(st, ctx, res, 400, 'invalid_grant', 'Invalid refresh token. Token client and authorized client don\'t match');
 		return;
 	}
-	if (typeof payload.exp !== 'number' || payload.exp <= st.nowSec()) {
-		oauthError(st, ctx, res, 400, 'invalid_grant', 'Token is not active');
-		return;
-	}
+	// LogoutEndpoint.logoutToken verifies the token without its expiry (verifyRefreshToken(..., false))
 	// a session already gone (logged out, revoked, reset) is no error: there is nothing left to end
 	if (typeof payload.sid === 'string' && st.sessions.has(payload.sid)) endSession(st, payload.sid);
 	if (!res.destroyed) {
@@ -411,9 +439,11 @@ function handleLogout(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): vo
 }
 
 /**
- * RFC 7009 as Keycloak does it. A refresh token: the client's consent is withdrawn, every session
- * of that user with that client ends. An access token: that token alone. Unknown or dead tokens
- * get 200 too (Keycloak adds an invalid_token body); a token of another client is refused.
+ * RFC 7009 as current Keycloak does it (protocol/oidc/endpoints/TokenRevocationEndpoint.java,
+ * revokeClientSession): a refresh token ends the sign-in it belongs to (its client session is
+ * detached), not the user's other sign-ins; older Keycloak (revokeClient) ended every session of
+ * the user with the client. An access token: that token alone. Unknown or dead tokens get 200 too
+ * (Keycloak adds an invalid_token body); a token of another client is refused.
  */
 function handleRevoke(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void {
 	const auth = oauthClient(st, ctx, res);
@@ -437,13 +467,11 @@ function handleRevoke(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): vo
 		return;
 	}
 	if (payload.typ === 'Refresh') {
-		if (typeof payload.sid !== 'string' || !st.sessions.has(payload.sid)) {
+		if (typeof payload.sid !== 'string' || !st.sessions.has(payload.sid) || st.sessions.get(payload.sid)?.detached) {
 			oauthError(st, ctx, res, 200, 'invalid_token', 'Invalid token');
 			return;
 		}
-		for (const session of [...st.sessions.values()]) {
-			if (session.userId === payload.sub && session.clientId === auth.clientId) endSession(st, session.sid);
-		}
+		detachSession(st, payload.sid);
 	} else {
 		const rec = accessRecordOf(st, token);
 		if (!rec) {
@@ -460,11 +488,15 @@ function handleRevoke(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): vo
  * {active: true, ...claims} for a token the emulator would accept now, else {active: false}.
  */
 function handleIntrospect(st: EmulatorState, ctx: Ctx, res: http.ServerResponse): void {
-	const auth = oauthClient(st, ctx, res);
-	if (!auth) return;
-	const token = auth.params.token;
+	const params = oauthParams(ctx);
+	// TokenIntrospectionEndpoint.authorizeClient: every client authentication failure is this one answer
+	if (!authenticateClient(st, ctx, params).ok) {
+		oauthError(st, ctx, res, 401, 'invalid_request', 'Authentication failed.');
+		return;
+	}
+	const token = params.token;
 	if (token === undefined) {
-		oauthError(st, ctx, res, 400, 'invalid_request', 'Token not provided');
+		oauthError(st, ctx, res, 400, 'invalid_request', 'Token not provided.');
 		return;
 	}
 	const payload = verifyJwt(st, token);
@@ -480,5 +512,7 @@ function handleIntrospect(st: EmulatorState, ctx: Ctx, res: http.ServerResponse)
 		sendJson(st, ctx, res, 200, { active: false }, NO_STORE);
 		return;
 	}
-	sendJson(st, ctx, res, 200, { ...payload, client_id: payload.azp, token_type: payload.typ, active: true }, NO_STORE);
+	// AccessTokenIntrospectionProvider adds username (the user's preferred_username; HyperID's users sign in by email)
+	const username = st.users.get(String(payload.sub))?.email ?? payload.sub;
+	sendJson(st, ctx, res, 200, { ...payload, client_id: payload.azp, username, token_type: payload.typ, active: true }, NO_STORE);
 }

@@ -49,6 +49,8 @@ export const DEMO = {
 	identityProviders: ['google', 'telegram'],
 	clientId: 'hyperid-demo-client',
 	clientSecret: 'demo-secret',
+	/** Every path on this machine, any port (Keycloak ignores the port of a loopback redirect URI): n8n's port varies. */
+	redirectUris: ['http://localhost/*', 'http://127.0.0.1/*'],
 	/** Listed in wallets_private; the default `wallet_address` claim of demo tokens. */
 	privateWallet: '0x5a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c',
 	/** Listed in wallets_public. */
@@ -147,8 +149,8 @@ export interface ClientInput {
 	/** An RSA public key (PEM, SPKI or PKCS#1): RS256 client assertions. */
 	publicKeyPem?: string;
 	/**
-	 * Valid redirect URIs, as Keycloak matches them: exact, or a prefix ending in `*`. Without any, the
-	 * client takes every absolute http(s) redirect URI (the demo client does: n8n's port varies).
+	 * Valid redirect URIs, as Keycloak matches them: exact, or a prefix ending in `*`; the port of an
+	 * http://localhost or http://127.0.0.1 URI is ignored. Without any, every sign-in is refused (a 400 page).
 	 */
 	redirectUris?: string[];
 }
@@ -258,6 +260,8 @@ export interface EmulatorStats {
 	inFlight: number;
 	maxInFlight: number;
 	faultsApplied: number;
+	/** Spent refresh tokens presented again (each detached its session: the user was signed out of that client). */
+	refreshReuses: number;
 }
 
 export interface StoredValue {

@@ -20,6 +20,14 @@ const REALM = '/auth/realms/HyperID';
 const CLIENT = { client_id: DEMO.clientId, client_secret: DEMO.clientSecret };
 const REDIRECT = 'http://localhost:5678/rest/oauth2-credential/callback';
 const GET_KEYS = { value_keys: ['k'] };
+/** Keycloak's JWTClientAuthenticator: an assertion that fails verification (JWTClientAuthenticator.java) */
+const SIGNED_JWT_FAILED = { status: 400, json: { error: 'invalid_client', error_description: expect.stringMatching(/^Client authentication with signed JWT failed: /) } };
+/** ClientIdAndSecretAuthenticator.reportFailedAuth: a known client, a wrong secret */
+const WRONG_SECRET = { status: 401, json: { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' } };
+/** ClientIdAndSecretAuthenticator: no client_id at all */
+const NO_CLIENT = { status: 400, json: { error: 'invalid_client', error_description: 'Missing client_id parameter' } };
+/** TokenIntrospectionEndpoint.authorizeClient: any failed client authentication */
+const INTROSPECTION_REFUSED = { status: 401, json: { error: 'invalid_request', error_description: 'Authentication failed.' } };
 
 function sign(alg: 'HS256' | 'RS256' | 'none', payload: Record<string, unknown>, key: string | crypto.KeyObject = ''): string {
 	const h = Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url');
@@ -126,7 +134,7 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			expect([late.status, late.json.error]).toEqual([400, 'invalid_grant']);
 		});
 
-		test('rotation: same session, new jti; the used one gives invalid_grant; forged or wrong-typed ones too', async () => {
+		test('rotation: same session, new jti; forged or wrong-typed ones give invalid_grant (a used one: reuse.test.ts)', async () => {
 			const grant = emu.createToken();
 			const first = await refresh(grant.refresh_token);
 			expect(first.status).toBe(200);
@@ -135,8 +143,6 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			expect(next.sid).toBe(old.sid);
 			expect(next.jti).not.toBe(old.jti);
 			expect(decodeJwt(first.json.access_token as string).sid).toBe(old.sid);
-			const reused = await refresh(grant.refresh_token);
-			expect([reused.status, reused.json.error]).toEqual([400, 'invalid_grant']);
 
 			const forged = sign('HS256', next, 'not-the-emulator-key');
 			expect((await refresh(forged)).json.error).toBe('invalid_grant');
@@ -207,15 +213,20 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 		const userinfo = async (accessToken: string) =>
 			(await fetch(`${emu.url}${REALM}/protocol/openid-connect/userinfo`, { headers: { Authorization: `Bearer ${accessToken}` } })).status;
 
-		test('discovery advertises the three endpoints, and they answer', async () => {
+		test('discovery advertises the three endpoints, and they answer (no client: 400 Missing client_id parameter; introspection its own 401)', async () => {
 			const d = emu.discovery();
 			expect(d.end_session_endpoint).toBe(`${emu.url}${LOGOUT_PATH}`);
 			expect(d.revocation_endpoint).toBe(`${emu.url}${REVOKE_PATH}`);
 			expect(d.introspection_endpoint).toBe(`${emu.url}${INTROSPECT_PATH}`);
 			expect(d.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_post', 'client_secret_jwt', 'private_key_jwt']));
-			for (const url of [d.end_session_endpoint, d.revocation_endpoint, d.introspection_endpoint] as string[]) {
+			const expected: Array<[string, number]> = [
+				[d.end_session_endpoint as string, 400],
+				[d.revocation_endpoint as string, 400],
+				[d.introspection_endpoint as string, 401],
+			];
+			for (const [url, status] of expected) {
 				const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
-				expect([url, res.status]).toEqual([url, 401]);
+				expect([url, res.status]).toEqual([url, status]);
 			}
 		});
 
@@ -252,20 +263,27 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 		test('logout errors: client authentication, missing or foreign or dead refresh token', async () => {
 			const grant = emu.createToken();
 			emu.addClient({ clientId: 'c2', clientSecret: 's2' });
-			expect(await logout(grant.refresh_token, { client_id: CLIENT.client_id, client_secret: 'wrong' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
-			expect(await logout(grant.refresh_token, {})).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+			expect(await logout(grant.refresh_token, { client_id: CLIENT.client_id, client_secret: 'wrong' })).toMatchObject(WRONG_SECRET);
+			expect(await logout(grant.refresh_token, {})).toMatchObject(NO_CLIENT);
 			expect(await oauthRequest(emu, LOGOUT_PATH, CLIENT)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
 			expect(await logout(grant.refresh_token, { client_id: 'c2', client_secret: 's2' })).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
 			expect(await logout('garbage')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
 			expect(await logout(grant.access_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
-			emu.advanceClock(31 * 24 * 3600);
-			expect(await logout(grant.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
-			emu.advanceClock(-31 * 24 * 3600);
 			// none of that ended the session
 			expect((await refresh(grant.refresh_token)).status).toBe(200);
 		});
 
-		test('revoking a refresh token withdraws the consent: every session of that user with that client ends', async () => {
+		test('logout with an expired refresh token still ends the session: 204 (LogoutEndpoint.logoutToken checks no expiry)', async () => {
+			const grant = emu.createToken();
+			const other = emu.createToken();
+			emu.advanceClock(31 * 24 * 3600);
+			expect((await logout(grant.refresh_token)).status).toBe(204);
+			emu.advanceClock(-31 * 24 * 3600);
+			expect(await refresh(grant.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant', error_description: 'Session not active' } });
+			expect((await refresh(other.refresh_token)).status).toBe(200);
+		});
+
+		test('revoking a refresh token ends the sign-in it belongs to, not the user’s others (TokenRevocationEndpoint.revokeClientSession)', async () => {
 			emu.addClient({ clientId: 'c2', clientSecret: 's2' });
 			const first = emu.createToken();
 			const second = emu.createToken();
@@ -275,10 +293,10 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			const res = await revoke(first.refresh_token, CLIENT, { token_type_hint: 'refresh_token' });
 			expect(res.status).toBe(200);
 			expect(res.text).toBe('');
-			for (const grant of [first, second]) {
-				expect(await refresh(grant.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
-				expect((await read(grant.access_token)).json.result).toBe(-1);
-			}
+			expect(await refresh(first.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant', error_description: "Session doesn't have required client" } });
+			expect((await read(first.access_token)).json.result).toBe(-1);
+			expect((await read(second.access_token)).json.result).toBe(1);
+			expect((await refresh(second.refresh_token)).status).toBe(200);
 			expect((await read(otherClient.access_token)).json.result).toBe(1);
 			expect((await refresh(otherClient.refresh_token, { client_id: 'c2', client_secret: 's2' })).status).toBe(200);
 			expect((await read(otherUser.access_token)).json.result).toBe(1);
@@ -303,8 +321,9 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 		test('revocation errors: client authentication, no token, another client’s token, an id token', async () => {
 			const tok = await signIn();
 			emu.addClient({ clientId: 'c2', clientSecret: 's2' });
-			expect(await revoke(tok.refresh_token as string, {})).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
-			expect(await revoke('garbage', { client_id: 'c2', client_secret: 'nope' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+			expect(await revoke(tok.refresh_token as string, {})).toMatchObject(NO_CLIENT);
+			expect(await revoke('garbage', { client_id: 'c2', client_secret: 'nope' })).toMatchObject(WRONG_SECRET);
+			expect(await revoke('garbage', { client_id: 'nobody', client_secret: 'nope' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
 			expect(await oauthRequest(emu, REVOKE_PATH, CLIENT)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
 			expect(await revoke(tok.refresh_token as string, { client_id: 'c2', client_secret: 's2' })).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
 			expect(await revoke(tok.id_token as string)).toMatchObject({ status: 400, json: { error: 'unsupported_token_type' } });
@@ -317,14 +336,14 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			expect(entry?.body).toMatchObject({ token: '***', client_secret: '***' });
 		});
 
-		test('introspection: {active: true, ...claims} for a live token, {active: false} otherwise', async () => {
+		test('introspection: {active: true, ...claims, username} for a live token, {active: false} otherwise (AccessTokenIntrospectionProvider)', async () => {
 			const grant = emu.createToken({ expiresIn: 60 });
 			const access = await introspect(grant.access_token);
 			expect(access.status).toBe(200);
-			expect(access.json).toEqual({ ...decodeJwt(grant.access_token), active: true, client_id: DEMO.clientId, token_type: 'Bearer' });
+			expect(access.json).toEqual({ ...decodeJwt(grant.access_token), active: true, client_id: DEMO.clientId, username: DEMO.email, token_type: 'Bearer' });
 			expect(access.json).toMatchObject({ sub: DEMO.userId, scope: 'openid email user-data-get user-data-set' });
 			const rt = await introspect(grant.refresh_token);
-			expect(rt.json).toEqual({ ...decodeJwt(grant.refresh_token), active: true, client_id: DEMO.clientId, token_type: 'Refresh' });
+			expect(rt.json).toEqual({ ...decodeJwt(grant.refresh_token), active: true, client_id: DEMO.clientId, username: DEMO.email, token_type: 'Refresh' });
 			// any authenticated client of the realm may ask
 			emu.addClient({ clientId: 'c2', clientSecret: 's2' });
 			expect((await introspect(grant.access_token, { client_id: 'c2', client_secret: 's2' })).json.active).toBe(true);
@@ -340,14 +359,16 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			expect((await introspect(rotated.json.access_token as string)).json.active).toBe(true);
 		});
 
-		test('introspection errors: client authentication, no token', async () => {
+		test('introspection errors: any failed client authentication is 401 invalid_request "Authentication failed."; no token (TokenIntrospectionEndpoint)', async () => {
 			const grant = emu.createToken();
-			expect(await introspect(grant.access_token, {})).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
-			expect(await introspect(grant.access_token, { client_id: CLIENT.client_id, client_secret: 'x' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
-			expect(await oauthRequest(emu, INTROSPECT_PATH, CLIENT)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+			expect(await introspect(grant.access_token, {})).toMatchObject(INTROSPECTION_REFUSED);
+			expect(await introspect(grant.access_token, { client_id: CLIENT.client_id, client_secret: 'x' })).toMatchObject(INTROSPECTION_REFUSED);
+			expect(await introspect(grant.access_token, { client_id: 'nobody', client_secret: 'x' })).toMatchObject(INTROSPECTION_REFUSED);
+			expect(await introspect(grant.access_token, { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: 'a.b.c' })).toMatchObject(INTROSPECTION_REFUSED);
+			expect(await oauthRequest(emu, INTROSPECT_PATH, CLIENT)).toMatchObject({ status: 400, json: { error: 'invalid_request', error_description: 'Token not provided.' } });
 		});
 
-		test('the README recipe: a revoked refresh token is a dead credential (the user withdrew consent)', async () => {
+		test('the README recipe: a revoked refresh token is a dead credential', async () => {
 			const grant = emu.createToken();
 			const res = await fetch(`${emu.url}${REVOKE_PATH}`, {
 				method: 'POST',
@@ -393,7 +414,7 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			expect((await withAssertion(hs(), { client_id: DEMO.clientId })).status).toBe(200);
 			for (const aud of [emu.url, `${emu.url}${LOGOUT_PATH}`, 'https://login.hypersecureid.com/auth/realms/HyperID', undefined]) {
 				const r = await withAssertion(hs({ aud }));
-				expect([aud, r.status, r.json.error]).toEqual([aud, 401, 'invalid_client']);
+				expect([aud, r.status, r.json.error]).toEqual([aud, 400, 'invalid_client']);
 			}
 		});
 
@@ -409,9 +430,9 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			const next = ok.json.refresh_token as string;
 			// another key, a key-less HS256, a secret the client does not have, alg none
 			for (const bad of [rs({}, otherKeys.privateKey), sign('HS256', claims({ iss: 'rsa-client', sub: 'rsa-client' }), ''), sign('none', claims({ iss: 'rsa-client', sub: 'rsa-client' }))]) {
-				expect(await refresh(next, assertionForm(bad))).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+				expect(await refresh(next, assertionForm(bad))).toMatchObject(SIGNED_JWT_FAILED);
 			}
-			expect(await refresh(next, { client_id: 'rsa-client', client_secret: '' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+			expect(await refresh(next, { client_id: 'rsa-client', client_secret: '' })).toMatchObject(WRONG_SECRET);
 			expect((await refresh(next, assertionForm(rs({ aud: issuer })))).status).toBe(200);
 		});
 
@@ -431,12 +452,12 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			expect(emu.store().clients.map((c) => c.clientId)).toEqual([DEMO.clientId, 'both']);
 		});
 
-		test('client_assertion_type is required and exact', async () => {
+		test('client_assertion_type is required and exact (a bare 400 invalid_client)', async () => {
 			const grant = emu.createToken();
 			for (const type of [undefined, 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', 'jwt-bearer']) {
 				const form: Record<string, string> = { client_assertion: hs() };
 				if (type !== undefined) form.client_assertion_type = type;
-				expect(await refresh(grant.refresh_token, form)).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+				expect(await refresh(grant.refresh_token, form)).toMatchObject({ status: 400, json: { error: 'invalid_client', error_description: expect.stringMatching(/^Parameter client_assertion_type /) } });
 			}
 			expect((await refresh(grant.refresh_token, assertionForm(hs()))).status).toBe(200);
 		});
@@ -445,11 +466,11 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			const grant = emu.createToken();
 			const rejected = [hs({ exp: undefined }), hs({ exp: emulatorNow() - 1 }), hs({ exp: String(emulatorNow() + 60) }), hs({ nbf: emulatorNow() + 30 })];
 			for (const assertion of rejected) {
-				expect(await refresh(grant.refresh_token, assertionForm(assertion))).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+				expect(await refresh(grant.refresh_token, assertionForm(assertion))).toMatchObject(SIGNED_JWT_FAILED);
 			}
 			const soon = hs({ exp: emulatorNow() + 30 });
 			emu.advanceClock(31);
-			expect(await refresh(grant.refresh_token, assertionForm(soon))).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+			expect(await refresh(grant.refresh_token, assertionForm(soon))).toMatchObject(SIGNED_JWT_FAILED);
 			expect((await refresh(grant.refresh_token, assertionForm(hs()))).status).toBe(200);
 		});
 
@@ -461,13 +482,14 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 				[{ sub: 'c2' }, {}],
 				[{ iss: undefined }, {}],
 				[{ sub: undefined }, {}],
-				[{ iss: 'nobody', sub: 'nobody' }, {}],
 				[{}, { client_id: 'c2' }],
 			];
 			for (const [over, extra] of rejected) {
 				const r = await refresh(grant.refresh_token, assertionForm(hs(over), extra));
-				expect([over, extra, r.status, r.json.error]).toEqual([over, extra, 401, 'invalid_client']);
+				expect([over, extra, r.status, r.json.error]).toEqual([over, extra, 400, 'invalid_client']);
 			}
+			// an unknown client is the usual 401 (AuthenticationProcessor: CLIENT_NOT_FOUND)
+			expect(await refresh(grant.refresh_token, assertionForm(hs({ iss: 'nobody', sub: 'nobody' })))).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
 			expect((await refresh(grant.refresh_token, assertionForm(hs()))).status).toBe(200);
 		});
 
@@ -477,12 +499,12 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			const first = await refresh(grant.refresh_token, assertionForm(assertion));
 			expect(first.status).toBe(200);
 			const again = await refresh(first.json.refresh_token as string, assertionForm(assertion));
-			expect(again).toMatchObject({ status: 401, json: { error: 'invalid_client', error_description: expect.stringMatching(/reuse/i) } });
-			expect(await refresh(first.json.refresh_token as string, assertionForm(hs({ jti: undefined })))).toMatchObject({ status: 401 });
+			expect(again).toMatchObject({ status: 400, json: { error: 'invalid_client', error_description: 'Client authentication with signed JWT failed: Token reuse detected' } });
+			expect(await refresh(first.json.refresh_token as string, assertionForm(hs({ jti: undefined })))).toMatchObject(SIGNED_JWT_FAILED);
 			// a rejected assertion does not spend its jti
 			const fresh = hs({ jti: 'kept' });
 			const wrongClient = await refresh(first.json.refresh_token as string, assertionForm(fresh, { client_id: 'someone' }));
-			expect(wrongClient.status).toBe(401);
+			expect(wrongClient.status).toBe(400);
 			expect((await refresh(first.json.refresh_token as string, assertionForm(fresh))).status).toBe(200);
 		});
 
@@ -493,7 +515,7 @@ describe('HyperID emulator, as HyperID’s own SDKs see it', () => {
 			const reused = hs();
 			expect((await oauthRequest(emu, INTROSPECT_PATH, { token: grant.access_token, ...assertionForm(reused) })).status).toBe(200);
 			expect((await oauthRequest(emu, INTROSPECT_PATH, { token: grant.access_token, ...assertionForm(reused) })).status).toBe(401);
-			expect((await oauthRequest(emu, REVOKE_PATH, { token: grant.access_token, ...assertionForm(hs({}, 'wrong')) })).status).toBe(401);
+			expect((await oauthRequest(emu, REVOKE_PATH, { token: grant.access_token, ...assertionForm(hs({}, 'wrong')) })).status).toBe(400);
 			expect((await oauthRequest(emu, REVOKE_PATH, { token: grant.access_token, ...assertionForm(hs()) })).status).toBe(200);
 			const basic = { Authorization: `Basic ${Buffer.from(`${DEMO.clientId}:${DEMO.clientSecret}`).toString('base64')}` };
 			expect((await oauthRequest(emu, LOGOUT_PATH, { refresh_token: grant.refresh_token }, basic)).status).toBe(204);

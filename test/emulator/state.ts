@@ -53,17 +53,24 @@ export interface RefreshRecord {
 	exp: number;
 }
 
-/** A sign-in of one user to one client; refreshes keep it, logout and revocation end it. */
+/**
+ * A sign-in of one user to one client (Keycloak's user session with its one client session);
+ * refreshes keep it, logout and revocation end it, a reused refresh token or code detaches its client.
+ */
 export interface SessionRecord {
 	sid: string;
 	userId: string;
 	clientId: string;
+	/** Keycloak's detachFromUserSession: the user session stays, this client's tokens no longer work */
+	detached: boolean;
+	/** jti of the refresh token last presented (Keycloak's clientSession.getRefreshToken): its reuse is "Maximum allowed ...", an older one's "Stale token" */
+	lastPresentedRefresh?: string;
 }
 
 export interface ClientRecord {
 	secret?: string;
 	publicKey?: crypto.KeyObject;
-	/** empty: any absolute http(s) redirect URI */
+	/** as Keycloak matches them (login.ts redirectUriAllowed); empty: no sign-in can come back */
 	redirectUris: string[];
 }
 
@@ -124,6 +131,7 @@ function freshStats(): EmulatorStats {
 		inFlight: 0,
 		maxInFlight: 0,
 		faultsApplied: 0,
+		refreshReuses: 0,
 	};
 }
 
@@ -206,7 +214,7 @@ export class EmulatorState {
 				{ address: DEMO.publicWallet, chain: '137', family: 0, label: 'Demo public wallet', tags: ['demo', 'public'], public: true },
 			],
 		});
-		this.clients.set(DEMO.clientId, { secret: DEMO.clientSecret, redirectUris: [] });
+		this.clients.set(DEMO.clientId, { secret: DEMO.clientSecret, redirectUris: [...DEMO.redirectUris] });
 	}
 
 	findUser(idOrEmail: string): User | undefined {

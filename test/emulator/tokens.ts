@@ -2,6 +2,13 @@
  * Tokens and sessions as Keycloak issues them: access, refresh and id tokens are HS256 JWTs the
  * emulator signs; refresh tokens rotate; a session (sid) ties them to one sign-in of one user to
  * one client, and ending it ends them. Shared by the login host, the user data API and the control API.
+ *
+ * Revocation model (issue 22): current Keycloak's. A spent refresh token presented again ends that
+ * one sign-in of that user with that client (its sid): services/src/main/java/org/keycloak/protocol/
+ * oidc/TokenManager.java, validateTokenReuseForRefresh -> clientSession.detachFromUserSession(), in
+ * every version. Revoking a refresh token does the same (TokenRevocationEndpoint.revokeClientSession;
+ * before it, revokeClient ended every session of the user with the client). Other sign-ins of the
+ * user, and other users, are untouched; logout ends the whole session.
  */
 import * as crypto from 'node:crypto';
 import {
@@ -44,8 +51,20 @@ export function verifyJwt(st: EmulatorState, token: string): Record<string, unkn
 
 export function startSession(st: EmulatorState, userId: string, clientId: string): string {
 	const sid = crypto.randomUUID();
-	st.sessions.set(sid, { sid, userId, clientId });
+	st.sessions.set(sid, { sid, userId, clientId, detached: false });
 	return sid;
+}
+
+/**
+ * Keycloak's `clientSession.detachFromUserSession()` (a reused refresh token or code): that sign-in's
+ * tokens stop working; the session is kept so that its refresh tokens get "Session doesn't have required client".
+ */
+export function detachSession(st: EmulatorState, sid: string): void {
+	const session = st.sessions.get(sid);
+	if (!session) return;
+	session.detached = true;
+	for (const [jti, rec] of st.refreshTokens) if (rec.sid === sid) st.refreshTokens.delete(jti);
+	for (const [jti, rec] of st.accessTokens) if (rec.sid === sid) st.accessTokens.delete(jti);
 }
 
 /** Ends a session: its refresh tokens and its access tokens are no longer accepted. */
