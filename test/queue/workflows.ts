@@ -117,7 +117,8 @@ export function tokenTableWorkflow(id: string, webhookPath: string, postgres: Cr
 			typeVersion: 2,
 			position: [0, 0],
 			webhookId: webhookIdFor(id),
-			parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+			// answers when the run has finished, without a body: a run that claimed no row ends with no item
+			parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', responseData: 'noData', options: {} },
 		},
 		{
 			id: `${id}-read`,

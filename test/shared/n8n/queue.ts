@@ -138,13 +138,11 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 		});
 		// publish: on Postgres one statement, what `n8n publish:workflow` does (active, activeVersionId =
 		// the imported version, which must be in the history); on SQLite the CLI, one start per workflow
+		// n8n 1.x: `update:workflow --active=true` below (setting the column alone registers no webhook there)
 		const v1 = Number(runtime.version.split('.')[0]) < 2;
-		const published = postgres
+		const published = postgres && !v1
 			? await postgres.query(
-					v1
-						? // n8n 1.x: no versions to publish, a workflow is active or not
-							`UPDATE workflow_entity SET active = true WHERE id IN (${ids.map((id) => `'${id}'`).join(', ')}) RETURNING id`
-						: `UPDATE workflow_entity w SET active = true, "activeVersionId" = w."versionId" ` +
+					`UPDATE workflow_entity w SET active = true, "activeVersionId" = w."versionId" ` +
 						`WHERE w.id IN (${ids.map((id) => `'${id}'`).join(', ')}) ` +
 						`AND EXISTS (SELECT 1 FROM workflow_history h WHERE h."workflowId" = w.id AND h."versionId" = w."versionId") RETURNING w.id`,
 				)
