@@ -68,6 +68,16 @@ describe('two processes, one expired Connected Account token (n8n without core r
 		expect(stored(emulator, 'email')['second']?.value_data).toBe('value of second');
 	});
 
+	it('executions numbered close together wait in different slots; an id that is not a number gets a slot too', () => {
+		const { crossProcess } = newProcess();
+		const slots = Array.from({ length: crossProcess.SLOTS }, (_, i) => crossProcess.slotOf(String(1000 + i)));
+		expect(new Set(slots).size).toBe(crossProcess.SLOTS);
+		for (const id of [undefined, 'abc-uuid', '']) {
+			const slot = crossProcess.slotOf(id);
+			expect(slot >= 0 && slot < crossProcess.SLOTS && Number.isInteger(slot)).toBe(true);
+		}
+	});
+
 	it('on n8n whose request helpers have getSecureEgressFilter (2.30+, core refreshes under a lock) nothing is read or asked before the refresh', async () => {
 		const { crossProcess } = newProcess();
 		let read = 0;

@@ -130,6 +130,22 @@ export function tokenTableWorkflow(id: string, webhookPath: string, postgres: Cr
 			parameters: { operation: 'executeQuery', query: read, options: { queryReplacement: '={{ $execution.id }},{{ $json.body.value }}' } },
 		},
 		{
+			id: `${id}-rows`,
+			name: 'Rows?',
+			type: 'n8n-nodes-base.filter',
+			typeVersion: 2,
+			position: [300, 0],
+			// a query that returned no row gives one item { success: true }
+			parameters: {
+				conditions: {
+					options: { caseSensitive: true, leftValue: '', typeValidation: 'loose' },
+					conditions: [{ id: 'r1', leftValue: '={{ $json.userId }}', rightValue: '', operator: { type: 'string', operation: 'exists', singleValue: true } }],
+					combinator: 'and',
+				},
+				options: {},
+			},
+		},
+		{
 			id: `${id}-set`,
 			name: 'Set Plan',
 			type: `${PACKAGE_NAME}.hyperIdUserData`,
@@ -182,7 +198,8 @@ export function tokenTableWorkflow(id: string, webhookPath: string, postgres: Cr
 	];
 	const connections: WorkflowJson['connections'] = {
 		Webhook: { main: [[{ node: 'Read Users', type: 'main', index: 0 }]] },
-		'Read Users': { main: [[{ node: 'Set Plan', type: 'main', index: 0 }]] },
+		'Read Users': { main: [[{ node: 'Rows?', type: 'main', index: 0 }]] },
+		'Rows?': { main: [[{ node: 'Set Plan', type: 'main', index: 0 }]] },
 		'Set Plan': { main: [[{ node: 'Renewed?', type: 'main', index: 0 }]] },
 		'Renewed?': { main: [[{ node: 'Save Renewed Tokens', type: 'main', index: 0 }], claim ? [{ node: 'Give Back', type: 'main', index: 0 }] : []] },
 	};

@@ -7,7 +7,9 @@
  * `LockService.withLease`) and re-read the stored credential inside it: there nothing is done here.
  * Before 2.30 a node has no shared lock to take, only reads, so this narrows the window and cannot
  * close it (docs/queue-mode.md has the measured rates):
- * 1. wait a random moment (up to SPREAD_MS), so two workers that met the expiry together act apart;
+ * 1. wait a moment chosen by the execution's id (n8n numbers executions in order across every process):
+ *    executions started close together get different slots SLOT_MS apart, so two workers that met
+ *    the expiry together act apart (a random slot when the id is not a number);
  * 2. re-read the stored credential: a newer access token means another process already renewed it;
  * 3. ask HyperID whether the stored refresh token is still active (introspection spends nothing): if
  *    it is not, another process has spent it, so wait (up to WAIT_FOR_SAVE_MS) for that process to
@@ -20,17 +22,23 @@ import type { HyperIdContext } from './connection';
 import { accessTokenOf, connectionFromCredentials, CREDENTIAL_TYPE } from './connection';
 import { sleepUnlessCancelled } from './network';
 
-/** Widest random wait before spending: two workers meeting one expiry collide with odds of about 2 x (refresh round trip) / SPREAD_MS. */
-export const SPREAD_MS = 3000;
+/** Slots an execution can wait before spending, SLOT_MS apart: longer than a refresh takes to reach HyperID, so the later slot sees it spent. */
+export const SLOTS = 8;
+export const SLOT_MS = 800;
 /** How long to wait for the process that spent the refresh token to store the renewed pair. */
 export const WAIT_FOR_SAVE_MS = 5000;
 const POLL_MS = 250;
 const INTROSPECTION_TIMEOUT_MS = 10_000;
 
-/** The random wait before spending (false: cancelled); replaceable so tests order two "processes" by conditions, not timing. */
+/** The wait before spending (false: cancelled); replaceable so tests order two "processes" by conditions, not timing. */
 export const spreading = {
-	wait: async (signal: AbortSignal): Promise<boolean> => await sleepUnlessCancelled(Math.floor(Math.random() * SPREAD_MS), signal),
+	wait: async (signal: AbortSignal, executionId?: string): Promise<boolean> => await sleepUnlessCancelled(slotOf(executionId) * SLOT_MS, signal),
 };
+
+/** Consecutive execution ids get consecutive slots; two workers' executions collide only when their ids differ by a multiple of SLOTS. */
+export function slotOf(executionId: string | undefined): number {
+	return executionId !== undefined && /^\d{1,15}$/.test(executionId) ? Number(executionId) % SLOTS : Math.floor(Math.random() * SLOTS);
+}
 
 /**
  * n8n 2.30.0 added `getSecureEgressFilter` to the request helpers in the same release as the refresh
@@ -91,7 +99,8 @@ async function stillActive(ctx: HyperIdContext, request: IHttpRequestOptions, si
  */
 export async function beforeSpending(ctx: HyperIdContext, replaced: string | undefined, signal: AbortSignal): Promise<BeforeSpending> {
 	if (coreCoordinatesRefreshes(ctx)) return 'spend';
-	if (!(await spreading.wait(signal))) return 'cancelled';
+	const executionId = (ctx as { getExecutionId?: () => string | undefined }).getExecutionId?.();
+	if (!(await spreading.wait(signal, typeof executionId === 'string' ? executionId : undefined))) return 'cancelled';
 	const stored = await readStored(ctx);
 	if (stored.accessToken !== undefined && replaced !== undefined && stored.accessToken !== replaced) return { stored: stored.accessToken };
 	if (!stored.introspection) return 'spend';
