@@ -321,7 +321,7 @@ interface Setup {
 /** Per version: repetitions of the burst and the sustained load, and how many ended with failures or a dead credential. */
 interface Residual {
 	version: string;
-	what: 'burst' | 'sustained';
+	what: 'burst' | 'regular burst' | 'sustained';
 	runs: number;
 	withFailures: number;
 	failed: number;
@@ -403,7 +403,7 @@ async function caseBurst(s: Setup): Promise<string[]> {
 			const found: string[] = [];
 			checkBurst(measured, size, after, found);
 			problems.push(...found.map((p) => (repeat > 1 ? `burst ${round}/${repeat}: ${p}` : p)));
-			const r = residualOf(s.runtime.version, 'burst');
+			const r = residualOf(s.runtime.version, s.deployment.mode === 'queue' ? 'burst' : 'regular burst');
 			r.runs++;
 			r.executions += size;
 			const failed = failedExecutions(measured, size);
