@@ -6,7 +6,7 @@
  */
 import type { INodeParameters } from 'n8n-workflow';
 
-import { REREAD_WAIT_MS } from '../../nodes/HyperIdUserData/transport/refresh';
+import { WAIT_FOR_SAVE_MS } from '../../nodes/HyperIdUserData/transport/crossProcess';
 import { CredentialStore, hyperIdCustomCredentials } from '../harness/harness';
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
 import { runNode } from '../harness/harness';
@@ -91,7 +91,7 @@ test('cancelled during a retry backoff: the wait ends at once, nothing is resent
 	expect(r.status).toBe('canceled');
 });
 
-test('cancelled while re-reading the stored token after a refused refresh: the run ends at once', async () => {
+test('cancelled while waiting for another process\'s renewed token (HyperID says the refresh token is spent): the run ends at once', async () => {
 	const grant = emulator.createToken({ expiresIn: 0 });
 	const credentials = new CredentialStore(
 		hyperIdCustomCredentials(emulator.url, {
@@ -106,10 +106,11 @@ test('cancelled while re-reading the stored token after a refused refresh: the r
 		setByUserId({}),
 		items(1),
 		true,
-		cancelWhen(() => emulator.requests().some((entry) => entry.path === TOKEN_PATH)),
+		cancelWhen(() => emulator.requests().some((entry) => entry.path === `${TOKEN_PATH}/introspect`)),
 	);
-	expect(emulator.requests().filter((entry) => entry.path === TOKEN_PATH)).toHaveLength(1);
-	expect(r.durationMs).toBeLessThan(REREAD_WAIT_MS / 2);
+	// introspected, never presented (crossProcess.ts): the cancel ends the wait for a renewed pair
+	expect(emulator.requests().filter((entry) => entry.path === TOKEN_PATH)).toHaveLength(0);
+	expect(r.durationMs).toBeLessThan(WAIT_FOR_SAVE_MS / 2);
 	expect(r.status).toBe('canceled');
 });
 

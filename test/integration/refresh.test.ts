@@ -133,7 +133,9 @@ test('a refresh token the server refuses: the message says to reconnect, nothing
 	const error = errorOf(r);
 	expect(textOf(error)).toMatch(/reconnect/i);
 	expect(textOf(error)).not.toContain('rt-unknown-to-the-server');
-	expect(tokenRequests(r)).toHaveLength(1);
+	// introspection (it spends nothing) says inactive: never presented at the token endpoint
+	expect(tokenRequests(r)).toHaveLength(0);
+	expect(r.requests.filter((entry) => entry.path === `${TOKEN_PATH}/introspect`)).toHaveLength(1);
 	expect(apiRequests(r)).toHaveLength(1);
 	expect(credentials.saves).toBe(0);
 });

@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';
 
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
+import { spreading } from '../../nodes/HyperIdUserData/transport/crossProcess';
 import { DEMO, startEmulator } from '../emulator/server';
 import type { Emulator, CreateTokenOptions, RequestLogEntry } from '../emulator/server';
 import { CredentialStore, hyperIdCustomCredentials, jsonOf, runNode } from '../harness/harness';
@@ -38,6 +39,8 @@ export interface Run extends RunNodeResult {
 }
 
 const node = new HyperIdUserData();
+// one process per test here: no other worker to spread away from (test/integration/crossProcess.test.ts sets its own)
+spreading.wait = async (signal) => !signal.aborted;
 
 /** Runs the real node through n8n-core against the emulator and returns outputs and the wire. */
 export async function run(

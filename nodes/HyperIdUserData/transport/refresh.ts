@@ -27,6 +27,7 @@ import { NodeApiError } from 'n8n-workflow';
 import type { HyperIdContext } from '../../shared/environment';
 import { accessTokenOf, CREDENTIAL_TYPE } from './connection';
 import { httpStatusOnly } from './itemError';
+import { beforeSpending } from './crossProcess';
 import { connectionCode, sleepUnlessCancelled, transientCode, unlessCancelled } from '../../shared/network';
 
 /** Re-reads after a refused refresh, waiting for another process to store its refreshed token. */
@@ -325,6 +326,10 @@ async function newerTokenStored(ctx: HyperIdContext, replaced: string | undefine
 async function recoverFrom(ctx: HyperIdContext, replaced: string | undefined, options: RefreshOptions, signal: AbortSignal): Promise<Recovery> {
 	const stored = await storedToken(ctx);
 	if (stored !== undefined && replaced !== undefined && stored !== replaced) return { how: 'stored', token: stored };
+	const before = await beforeSpending(ctx, replaced ?? stored, signal);
+	if (before === 'cancelled') return { how: 'cancelled' };
+	if (before === 'spent') throw deadCredential(ctx);
+	if (before !== 'spend') return { how: 'stored', token: before.stored };
 	const result = await refreshWithRetries(ctx, options, signal);
 	if (result === 'cancelled') return { how: 'cancelled' };
 	if (!('failure' in result)) return { how: 'refreshed', token: result.token };

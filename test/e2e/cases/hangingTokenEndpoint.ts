@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 
+import { SLOT_MS, SLOTS } from '../../../nodes/HyperIdUserData/transport/crossProcess';
 import { TOKEN_PATH } from '../../emulator/server';
 import { apiCalls } from '../../shared/n8n/requests';
 import type { E2ECase } from '../../shared/n8n/types';
@@ -16,8 +17,11 @@ const TIMEOUT_MS = 1000;
 const RETRIES = 1;
 const RETRY_DELAY_MS = 100;
 const TOKEN_ENDPOINT_HANGS_MS = 60_000;
-/** Time the node may take beyond its token requests (the first API request, the backoff, n8n's own work). */
-const SLACK_MS = 4000;
+/**
+ * Time the node may take beyond its token requests (the first API request, the backoff, n8n's own
+ * work, and on n8n before 2.30 the slot it waits before spending a refresh token: crossProcess.ts).
+ */
+const SLACK_MS = 4000 + (SLOTS - 1) * SLOT_MS;
 
 /** Token requests the emulator had seen before this case. */
 let tokenRequestsBefore = 0;

@@ -140,7 +140,9 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
 		});
 		// publish: on Postgres one statement, what `n8n publish:workflow` does (active, activeVersionId =
 		// the imported version, which must be in the history); on SQLite the CLI, one start per workflow
-		const published = postgres
+		// n8n 1.x: `update:workflow --active=true` below (setting the column alone registers no webhook there)
+		const v1 = Number(runtime.version.split('.')[0]) < 2;
+		const published = postgres && !v1
 			? await postgres.query(
 					`UPDATE workflow_entity w SET active = true, "activeVersionId" = w."versionId" ` +
 						`WHERE w.id IN (${ids.map((id) => `'${id}'`).join(', ')}) ` +
