@@ -5,6 +5,7 @@ import { nameItem, namingItem } from '../../shared/itemIndex';
 import type { Connection, HyperIdContext } from './connection';
 import { accessTokenOf, apiBaseFrom, CREDENTIAL_TYPE, fetchDiscovery, identityProvidersOf } from './connection';
 import { mayHaveArrived, sleepUnlessCancelled, transientCode } from './network';
+import type { InFlightLimit } from './inFlight';
 import type { Recovery } from './refresh';
 import { DeadCredential, recoverToken } from './refresh';
 import type { Endpoint, RequestSubject } from './resultCodes';
@@ -109,6 +110,9 @@ export function toNodeError(ctx: HyperIdContext, error: unknown, itemIndex: numb
  */
 export class HyperIdSession {
 	readonly stats: TransportStats = { requests: 0, retries: 0, refreshes: 0 };
+
+	/** The run's requests in flight, told how fast HyperID answers and when it asks to slow down. */
+	inFlight?: InFlightLimit;
 
 	private discovery?: Promise<IDataObject | undefined>;
 
@@ -284,6 +288,7 @@ export class HyperIdSession {
 			timeout: this.options.timeoutMs,
 		};
 		let response: IN8nHttpFullResponse;
+		const sentAt = Date.now();
 		if (this.userTokens) {
 			sent.token = this.userTokens.tokenFor(itemIndex);
 			response = await sendWithUserToken(ctx, request, sent.token);
@@ -302,6 +307,7 @@ export class HyperIdSession {
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
 		const retryAfter = retryAfterMs(response.headers as IDataObject);
+		this.inFlight?.answered(Date.now() - sentAt, status === 429 || status === 503 || retryAfter !== undefined);
 		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
 		if (hasResult) {
 			// API.md: parse the body whatever the status (a 401 too); its result code decides.
