@@ -303,10 +303,12 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 	if (o.writeReadme) {
 		const file = path.join(BENCH_DIR, 'README.md');
 		let readme = fs.readFileSync(file, 'utf8');
-		const start = '<!-- bench:tls:start -->';
-		const end = '<!-- bench:tls:end -->';
+		// one section per kind of run (round trips, workloads, rate limit), so runs of different parts keep each other's tables
+		const key = `${o.rtts.join(',')} ${o.workloads.join(',')}${o.rateLimit ? ` rate-limit ${o.rateLimit}` : ''}`;
+		const start = `<!-- bench:tls ${key} start -->`;
+		const end = `<!-- bench:tls ${key} end -->`;
 		if (!readme.includes(start)) readme += `\n${start}\n${end}\n`;
-		readme = readme.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${text}\n${end}`);
+		readme = readme.slice(0, readme.indexOf(start)) + `${start}\n${text}\n${end}` + readme.slice(readme.indexOf(end) + end.length);
 		fs.writeFileSync(file, readme);
 		console.log('TLS table: bench/README.md');
 	}
