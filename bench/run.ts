@@ -58,6 +58,7 @@ import { DEMO, demoToken, seed, startBenchEmulator, type BenchEmulator } from '.
 import { N8N_VERSION, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } from './lib/n8n';
 import { FULL_SIZES, QUICK_SIZES, withOptions, workloads, type Sizes, type Workload, type WorkloadId } from './lib/workloads';
 import { queueReadmeSection, replaceQueueSection, runQueueBench, type QueueBenchOptions } from './queue';
+import { runRateLimitCompare } from './rateLimit';
 import { TLS_PATHS, TLS_WORKLOADS, runTlsBench, type TlsPathId, type TlsWorkloadId } from './tls';
 import { runUsersBench, usersTable } from './users';
 import type { HarnessJob, PlainJob, WorkerResult } from './worker';
@@ -131,6 +132,9 @@ function parseFlags(argv: string[]) {
 		usersOnly: flags.has('users'),
 		usersN: num('users-n', 1000),
 		noQueue: flags.has('no-queue'),
+		rateLimitCompare: flags.has('rate-limit-compare')
+			? { rate: num('rate-limit-compare', 20), latencyMs: num('rate-limit-latency', 50), n: num('rate-limit-n', 1000), repeat: Math.max(1, Math.floor(num('repeat', 3))) }
+			: undefined,
 		tls: flags.has('rtt')
 			? {
 					rtts: (flags.get('rtt') === 'true' ? '0,20,50,100' : flags.get('rtt')!).split(',').map(Number),
@@ -669,6 +673,20 @@ async function main(): Promise<void> {
 		return out;
 	}, []);
 	const flags = parseFlags(argv);
+	if (flags.rateLimitCompare) {
+		const text = await runRateLimitCompare(flags.rateLimitCompare);
+		console.log(`\n${text}`);
+		if (flags.tls?.writeReadme !== false && !process.argv.includes('--no-readme')) {
+			const file = path.join(BENCH_DIR, 'README.md');
+			const start = '<!-- bench:rate-limit start -->';
+			const end = '<!-- bench:rate-limit end -->';
+			let readme = fs.readFileSync(file, 'utf8');
+			if (!readme.includes(start)) readme += `\n${start}\n${end}\n`;
+			readme = readme.slice(0, readme.indexOf(start)) + `${start}\n${text}\n${end}` + readme.slice(readme.indexOf(end) + end.length);
+			fs.writeFileSync(file, readme);
+		}
+		return;
+	}
 	if (flags.tls) {
 		if (!(await runTlsBench(flags.tls))) process.exitCode = 1;
 		return;

@@ -95,7 +95,7 @@ interface TlsCase {
  * The baseline package (BASELINE_COMMIT) built once into the system's temp directory (outside the
  * checkout, where the linters would read it); reused while its dist is there.
  */
-function buildBaseline(log: (l: string) => void): string {
+export function buildBaseline(log: (l: string) => void): string {
 	const dir = path.join(os.tmpdir(), 'n8n-nodes-hyperid-bench', `baseline-${BASELINE_COMMIT}`);
 	if (fs.existsSync(path.join(dir, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'))) return dir;
 	log(`building this node as of ${BASELINE_COMMIT} into ${dir} ...`);

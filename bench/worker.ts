@@ -34,6 +34,8 @@ export interface HarnessJob {
 	emptyRun?: boolean;
 	/** run bench/lib/floorNode.ts (the n8n helper floor) instead of this node; set workload only */
 	floor?: boolean;
+	/** another build of this package to load instead of this checkout's dist (bench/rateLimit.ts: the baseline) */
+	packageDir?: string;
 }
 
 export interface PlainJob {
@@ -89,7 +91,7 @@ async function runHarness(job: HarnessJob): Promise<WorkerResult> {
 	const nodeModule =
 		job.nodeSource === 'src'
 			? require('../nodes/HyperIdUserData/HyperIdUserData.node')
-			: require(path.join(REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'));
+			: require(path.join(job.packageDir ?? REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'));
 	const w = workloads(job.sizes)[job.workload];
 	const floor = job.floor ? (require('./lib/floorNode') as typeof import('./lib/floorNode')) : undefined;
 	const NodeClass = (floor ? floor.HelperFloor : nodeModule.HyperIdUserData) as new () => INodeType;
