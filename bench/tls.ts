@@ -212,7 +212,10 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 
 		const plan: Array<{ p: TlsPathId; w: TlsWorkloadId; rtt: number; rep: number }> = [];
 		for (let rep = 0; rep < o.repeat; rep++)
-			for (const rtt of o.rtts) for (const w of o.workloads) for (const p of o.paths) if (applies(p, w)) plan.push({ p, w, rtt, rep });
+			for (const rtt of o.rtts)
+				for (const w of o.workloads)
+					// every other repeat in reverse order, so a trend in the machine's load favours no path
+					for (const p of rep % 2 ? [...o.paths].reverse() : o.paths) if (applies(p, w)) plan.push({ p, w, rtt, rep });
 		let step = 0;
 		for (const { p, w, rtt, rep } of plan) {
 			const label = `[${String(++step).padStart(3)}/${plan.length}] ${PATH_LABEL[p]} | ${w} | ${rtt} ms | rep ${rep + 1}`;
