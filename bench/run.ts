@@ -30,6 +30,11 @@
  *                           Request node with a Bearer expression, in n8n 2.8.4 (--repeat for medians)
  *   --users-n=1000          items, one user each
  *
+ * TLS profile (bench/tls.ts; its own run): HTTPS with a test CA behind a relay with a round trip
+ *   --rtt 50 | --rtt=0,20,50,100 (--rtt alone: all four)   --repeat=3 (default here)   --tls-n=1000
+ *   --tls-workloads=set,get1,get1batch,listShared,users   --tls-paths=a,a0,b,bB,c0-32,c0-64,c-32,c-64
+ *   --rate-limit=N          the emulator answers 429 + Retry-After beyond N user-data requests/s
+ *
  * Queue mode (bench/queue.ts; part of the full run, after the rest):
  *   --queue                 only the queue-mode case: webhook executions through 1, then 2 workers
  *   --no-queue              the full run without it
@@ -53,6 +58,8 @@ import { DEMO, demoToken, seed, startBenchEmulator, type BenchEmulator } from '.
 import { N8N_VERSION, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } from './lib/n8n';
 import { FULL_SIZES, QUICK_SIZES, withOptions, workloads, type Sizes, type Workload, type WorkloadId } from './lib/workloads';
 import { queueReadmeSection, replaceQueueSection, runQueueBench, type QueueBenchOptions } from './queue';
+import { runRateLimitCompare } from './rateLimit';
+import { TLS_PATHS, TLS_WORKLOADS, runTlsBench, type TlsPathId, type TlsWorkloadId } from './tls';
 import { runUsersBench, usersTable } from './users';
 import type { HarnessJob, PlainJob, WorkerResult } from './worker';
 
@@ -125,6 +132,23 @@ function parseFlags(argv: string[]) {
 		usersOnly: flags.has('users'),
 		usersN: num('users-n', 1000),
 		noQueue: flags.has('no-queue'),
+		rateLimitCompare: flags.has('rate-limit-compare')
+			? { rate: num('rate-limit-compare', 20), latencyMs: num('rate-limit-latency', 50), n: num('rate-limit-n', 1000), repeat: Math.max(1, Math.floor(num('repeat', 3))) }
+			: undefined,
+		tls: flags.has('rtt')
+			? {
+					rtts: (flags.get('rtt') === 'true' ? '0,20,50,100' : flags.get('rtt')!).split(',').map(Number),
+					repeat: Math.max(1, Math.floor(num('repeat', 3))),
+					n: num('tls-n', 1000),
+					workloads: list('tls-workloads', TLS_WORKLOADS) as TlsWorkloadId[],
+					paths: list('tls-paths', TLS_PATHS) as TlsPathId[],
+					rateLimit: num('rate-limit', 0),
+					caseTimeoutMs: num('case-timeout', 600) * 1000,
+					plainMaxSeconds: num('plain-max-seconds', 60),
+					writeReadme: !flags.has('no-readme'),
+					command: `npm run bench -- ${argv.join(' ')}`,
+				}
+			: undefined,
 		queue: {
 			version: flags.get('queue-version') ?? N8N_VERSION,
 			executions: num('queue-executions', quick ? 40 : 200),
@@ -642,7 +666,31 @@ async function usersBench(flags: Flags): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-	const flags = parseFlags(process.argv.slice(2));
+	// `--rtt 50` as well as `--rtt=50`
+	const argv = process.argv.slice(2).reduce<string[]>((out, arg) => {
+		if (out.length && /^--rtt$/.test(out[out.length - 1]) && /^[\d,]+$/.test(arg)) out[out.length - 1] += `=${arg}`;
+		else out.push(arg);
+		return out;
+	}, []);
+	const flags = parseFlags(argv);
+	if (flags.rateLimitCompare) {
+		const text = await runRateLimitCompare(flags.rateLimitCompare);
+		console.log(`\n${text}`);
+		if (flags.tls?.writeReadme !== false && !process.argv.includes('--no-readme')) {
+			const file = path.join(BENCH_DIR, 'README.md');
+			const start = '<!-- bench:rate-limit start -->';
+			const end = '<!-- bench:rate-limit end -->';
+			let readme = fs.readFileSync(file, 'utf8');
+			if (!readme.includes(start)) readme += `\n${start}\n${end}\n`;
+			readme = readme.slice(0, readme.indexOf(start)) + `${start}\n${text}\n${end}` + readme.slice(readme.indexOf(end) + end.length);
+			fs.writeFileSync(file, readme);
+		}
+		return;
+	}
+	if (flags.tls) {
+		if (!(await runTlsBench(flags.tls))) process.exitCode = 1;
+		return;
+	}
 	if (flags.queueOnly) {
 		if (!(await queueBench(flags))) process.exitCode = 1;
 		return;

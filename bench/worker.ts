@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import http = require('node:http');
+import https = require('node:https');
 import * as path from 'node:path';
 
 import axios from 'axios';
@@ -33,6 +34,8 @@ export interface HarnessJob {
 	emptyRun?: boolean;
 	/** run bench/lib/floorNode.ts (the n8n helper floor) instead of this node; set workload only */
 	floor?: boolean;
+	/** another build of this package to load instead of this checkout's dist (bench/rateLimit.ts: the baseline) */
+	packageDir?: string;
 }
 
 export interface PlainJob {
@@ -88,7 +91,7 @@ async function runHarness(job: HarnessJob): Promise<WorkerResult> {
 	const nodeModule =
 		job.nodeSource === 'src'
 			? require('../nodes/HyperIdUserData/HyperIdUserData.node')
-			: require(path.join(REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'));
+			: require(path.join(job.packageDir ?? REPO_ROOT, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'));
 	const w = workloads(job.sizes)[job.workload];
 	const floor = job.floor ? (require('./lib/floorNode') as typeof import('./lib/floorNode')) : undefined;
 	const NodeClass = (floor ? floor.HelperFloor : nodeModule.HyperIdUserData) as new () => INodeType;
@@ -127,17 +130,22 @@ async function runHarness(job: HarnessJob): Promise<WorkerResult> {
 async function runPlain(job: PlainJob): Promise<WorkerResult> {
 	const w = workloads(job.sizes)[job.workload];
 	if (!w.plain) throw new Error(`no plain-client form of ${job.workload}`);
-	const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(1, job.concurrency) });
+	// https (the TLS profile): the test CA comes from NODE_EXTRA_CA_CERTS, as for n8n
+	const secure = job.emulatorUrl.startsWith('https:');
+	const newAgent = (options: http.AgentOptions) => (secure ? new https.Agent(options) : new http.Agent(options));
+	const agent = newAgent({ keepAlive: true, maxSockets: Math.max(1, job.concurrency) });
 	const client = axios.create({
 		baseURL: job.emulatorUrl,
 		httpAgent: agent,
+		httpsAgent: agent,
 		headers: { Authorization: `Bearer ${job.accessToken}`, 'Content-Type': 'application/json' },
 		timeout: 30_000,
 	});
 	const latency = new LatencyRecorder(100_000);
 	const post = async (p: string, body: IDataObject): Promise<IDataObject> => {
 		const t = process.hrtime.bigint();
-		const r = await client.post(p, body, job.keepAlive ? undefined : { httpAgent: new http.Agent() });
+		const fresh = job.keepAlive ? undefined : newAgent({});
+		const r = await client.post(p, body, fresh ? { httpAgent: fresh, httpsAgent: fresh } : undefined);
 		latency.add(Number(process.hrtime.bigint() - t) / 1e6);
 		const data = r.data as IDataObject;
 		if (typeof data?.result !== 'number' || (data.result as number) < 0) {

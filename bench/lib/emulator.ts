@@ -6,6 +6,7 @@
  */
 // a plain require: the module object itself, so replacing createServer is seen by the emulator
 import http = require('node:http');
+import https = require('node:https');
 
 import axios from 'axios';
 
@@ -20,25 +21,40 @@ export const SECOND_CLIENT = { clientId: 'bench-second-app', clientSecret: 'benc
 
 export interface BenchEmulator {
 	emulator: Emulator;
+	/** where the emulator answers: https://127.0.0.1:PORT when started with `tls` */
+	url: string;
 	latencies: LatencyRecorder;
+	/** HTTP statuses of user-data answers since the last reset (429s of the rate limit) */
+	statuses: Map<number, number>;
+	/** TLS handshakes completed since the last reset (with `tls`) */
+	handshakes: { count: number };
 	/** user-data requests only (the per-request latency the table reports) */
 	reset(): void;
 	close(): Promise<void>;
 }
 
 /** Wraps http.createServer for the duration of startEmulator so the bench sees every request. */
-export async function startBenchEmulator(): Promise<BenchEmulator> {
+export async function startBenchEmulator(opts: { tls?: { key: string; cert: string } } = {}): Promise<BenchEmulator> {
 	const latencies = new LatencyRecorder(400_000);
+	const statuses = new Map<number, number>();
+	const handshakes = { count: 0 };
 	const mutableHttp = http as unknown as { createServer: typeof http.createServer };
 	const original = mutableHttp.createServer;
 	let hooked = false;
 	mutableHttp.createServer = ((...args: Parameters<typeof http.createServer>) => {
-		const server = (original as (...a: unknown[]) => http.Server).apply(http, args);
+		// the TLS profile: the same emulator, serving HTTPS with the run's test certificate
+		const server = opts.tls
+			? (https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, ...(args as [http.RequestListener])) as unknown as http.Server)
+			: (original as (...a: unknown[]) => http.Server).apply(http, args);
 		hooked = true;
+		if (opts.tls) server.on('secureConnection', () => handshakes.count++);
 		server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
 			if (!req.url?.startsWith('/user-data/') && !req.url?.startsWith('/user-wallets/')) return;
 			const started = process.hrtime.bigint();
-			res.once('finish', () => latencies.add(Number(process.hrtime.bigint() - started) / 1e6));
+			res.once('finish', () => {
+				latencies.add(Number(process.hrtime.bigint() - started) / 1e6);
+				statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+			});
 		});
 		return server;
 	}) as typeof http.createServer;
@@ -52,10 +68,15 @@ export async function startBenchEmulator(): Promise<BenchEmulator> {
 	emulator.addClient(SECOND_CLIENT);
 	return {
 		emulator,
+		url: opts.tls ? emulator.url.replace(/^http:/, 'https:') : emulator.url,
 		latencies,
+		statuses,
+		handshakes,
 		reset() {
 			emulator.clearStats();
 			latencies.clear();
+			statuses.clear();
+			handshakes.count = 0;
 		},
 		close: () => emulator.close(),
 	};
@@ -70,10 +91,11 @@ export function demoToken(emulator: Emulator, clientId: string = DEMO.clientId):
  * client (read by the get workloads), and s0..s{n-1} public keys of a second client of the same
  * user (listed by the demo client's listSharedKeys).
  */
-export async function seed(emulator: Emulator, keys: number, sharedKeys: number): Promise<void> {
+export async function seed(emulator: Emulator, keys: number, sharedKeys: number, tls?: { url: string; ca: string }): Promise<void> {
 	const saved = emulator.options.latencyMs;
 	emulator.setOptions({ latencyMs: 0 });
-	const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+	const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: tls.ca }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+	const baseUrl = tls?.url ?? emulator.url;
 	try {
 		const jobs: Array<{ token: string; path: string; body: object }> = [];
 		const demo = demoToken(emulator);
@@ -87,8 +109,9 @@ export async function seed(emulator: Emulator, keys: number, sharedKeys: number)
 			while (next < jobs.length) {
 				if (Date.now() > deadline) throw new Error('bench: seeding took longer than 120 s');
 				const job = jobs[next++];
-				const r = await axios.post(`${emulator.url}${job.path}`, job.body, {
+				const r = await axios.post(`${baseUrl}${job.path}`, job.body, {
 					httpAgent: agent,
+					httpsAgent: agent,
 					headers: { Authorization: `Bearer ${job.token}` },
 				});
 				if (r.data?.result !== 0) throw new Error(`bench: seeding failed: ${JSON.stringify(r.data)}`);

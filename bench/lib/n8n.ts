@@ -5,12 +5,14 @@
  * `n8n execute --id` per measured case with the main process's peak RSS sampled from /proc.
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { connectedCredential } from '../../test/shared/n8n/hyperid';
 import { ensureN8n, loadVersions, type N8nRuntime } from '../../test/shared/n8n/install';
-import { N8nSandbox, PACKAGE_NAME, assertBuilt, parseFirstJson, tail, type IRunLike } from '../../test/shared/n8n/n8n';
+import { N8nSandbox, PACKAGE_NAME, assertBuilt, linkPackage, parseFirstJson, tail, type IRunLike } from '../../test/shared/n8n/n8n';
 import { summarizeRun, type WorkflowRunResult } from '../../test/shared/n8n/workflow';
 import { sampleMemory } from './common';
 import { DEMO, demoToken, type Emulator } from './emulator';
@@ -25,16 +27,32 @@ const OAUTH2_CRED = { id: 'benchOAuth2Cred1', name: 'Generic OAuth2 (bench)' };
 export interface N8nEnv {
 	runtime: N8nRuntime;
 	sandbox: N8nSandbox;
+	/** added to every `n8n execute` (the TLS profile's NODE_EXTRA_CA_CERTS) */
+	extraEnv?: NodeJS.ProcessEnv;
 	dispose(): void;
 }
 
-export async function prepareN8n(emulator: Emulator, log: (line: string) => void): Promise<N8nEnv> {
+export interface PrepareOptions {
+	/** where n8n reaches HyperID [the emulator's own URL]; the TLS profile's relay */
+	url?: string;
+	extraEnv?: NodeJS.ProcessEnv;
+	/** a directory holding another build of this package (the TLS profile's baseline), linked instead of this checkout */
+	packageDir?: string;
+}
+
+export async function prepareN8n(emulator: Emulator, log: (line: string) => void, opts: PrepareOptions = {}): Promise<N8nEnv> {
 	assertBuilt('all');
 	const entry = loadVersions(N8N_VERSION)[0];
 	const runtime = await ensureN8n(entry, log);
 	const sandbox = new N8nSandbox(runtime, {});
+	if (opts.packageDir) {
+		const link = linkPackage(sandbox.userFolder);
+		fs.rmSync(link, { recursive: true, force: true });
+		fs.symlinkSync(path.resolve(opts.packageDir), link, 'dir');
+	}
 	const hyperId = connectedCredential(emulator, { ...HYPERID_CRED });
-	const url = emulator.url.replace(/\/+$/, '');
+	const url = (opts.url ?? emulator.url).replace(/\/+$/, '');
+	Object.assign(hyperId.data as object, { loginUrl: url, apiUrl: url });
 	const scopes = 'openid email user-data-get user-data-set';
 	const oauth2 = {
 		...OAUTH2_CRED,
@@ -52,7 +70,7 @@ export async function prepareN8n(emulator: Emulator, log: (line: string) => void
 		},
 	};
 	await sandbox.importCredentials([{ id: hyperId.id, name: hyperId.name, type: hyperId.type, data: hyperId.data }, oauth2]);
-	return { runtime, sandbox, dispose: () => sandbox.dispose() };
+	return { runtime, sandbox, extraEnv: opts.extraEnv, dispose: () => sandbox.dispose() };
 }
 
 /** Start → Code (builds the input items) → the node under test. */
@@ -117,7 +135,7 @@ export interface N8nExecution {
 /** `n8n execute --id=<id> --rawOutput` with the process's VmHWM sampled (N8nSandbox.cli hides the pid). */
 export async function executeMeasured(env: N8nEnv, id: string, timeoutMs: number): Promise<N8nExecution> {
 	const { runtime, sandbox } = env;
-	const processEnv = await sandbox.env();
+	const processEnv = { ...(await sandbox.env()), ...(env.extraEnv ?? {}) };
 	const started = Date.now();
 	const { code, stdout, stderr, peak } = await new Promise<{ code: number | null; stdout: string; stderr: string; peak?: number }>(
 		(resolve, reject) => {

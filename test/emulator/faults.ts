@@ -62,3 +62,27 @@ export function pickFault(st: EmulatorState, path: string, isUserData: boolean):
 	}
 	return undefined;
 }
+
+/** Each emulator's request bucket for `rateLimitPerSecond` (kept here: the limit is a fault HyperID may answer with). */
+const buckets = new WeakMap<EmulatorState, { tokens: number; at: number; rate: number }>();
+
+/**
+ * Whether this user-data request is over the rate limit; if so, the seconds to wait (Retry-After).
+ * A bucket of N requests refilled at N per second, so bursts of up to N pass.
+ */
+export function rateLimited(st: EmulatorState, nowMs: number): number | undefined {
+	const rate = st.opts.rateLimitPerSecond;
+	if (!(rate > 0)) return undefined;
+	let bucket = buckets.get(st);
+	if (!bucket || bucket.rate !== rate) {
+		bucket = { tokens: rate, at: nowMs, rate };
+		buckets.set(st, bucket);
+	}
+	bucket.tokens = Math.min(rate, bucket.tokens + ((nowMs - bucket.at) / 1000) * rate);
+	bucket.at = nowMs;
+	if (bucket.tokens >= 1) {
+		bucket.tokens -= 1;
+		return undefined;
+	}
+	return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+}

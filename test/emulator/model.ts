@@ -72,6 +72,8 @@ export interface EmulatorOptions {
 	maxValueBytes?: number;
 	/** Delay in ms added before answering every user-data / user-wallets request. [0] */
 	latencyMs?: number;
+	/** 0 = off. N > 0: user-data requests beyond N per second (a bucket of N refilled at N/s) get HTTP 429 with Retry-After. [0] */
+	rateLimitPerSecond?: number;
 	/** shared-list-get page size when page_size is absent or 0. [100] */
 	defaultPageSize?: number;
 	/** Access token lifetime in seconds. [3600] */
@@ -99,6 +101,7 @@ export interface ResolvedOptions {
 	maxKeysPerGet: number;
 	maxValueBytes: number;
 	latencyMs: number;
+	rateLimitPerSecond: number;
 	defaultPageSize: number;
 	accessTokenLifetime: number;
 	refreshTokenLifetime: number;

@@ -18,7 +18,7 @@
 import * as http from 'node:http';
 import { CONTROL_PREFIX, type Emulator, type EmulatorOptions } from './model';
 import { handleControl } from './control';
-import { pickFault, setFaults } from './faults';
+import { pickFault, rateLimited, setFaults } from './faults';
 import { describeBody, newCtx, readBody, record, sendJson, sleep, type Ctx } from './http';
 import { discovery, loginHandler, signInNext } from './login';
 import { EmulatorState } from './state';
@@ -61,6 +61,13 @@ async function handleApi(st: EmulatorState, req: http.IncomingMessage, res: http
 
 	const isUserData = isUserDataPath(path);
 	if (isUserData && st.opts.latencyMs > 0) await sleep(st, st.opts.latencyMs);
+
+	const waitSeconds = isUserData ? rateLimited(st, Date.now()) : undefined;
+	if (waitSeconds !== undefined) {
+		ctx.fault = 'status';
+		sendJson(st, ctx, res, 429, { error: statusText(429) }, { 'Retry-After': String(waitSeconds) });
+		return;
+	}
 
 	const fault = pickFault(st, path, isUserData);
 	if (fault) {

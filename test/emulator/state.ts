@@ -111,6 +111,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedOptions {
 		maxKeysPerGet: options.maxKeysPerGet ?? 100,
 		maxValueBytes,
 		latencyMs: options.latencyMs ?? 0,
+		rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
 		defaultPageSize: options.defaultPageSize ?? 100,
 		accessTokenLifetime: options.accessTokenLifetime ?? 3600,
 		refreshTokenLifetime: options.refreshTokenLifetime ?? 30 * 24 * 3600,

@@ -185,7 +185,8 @@ const options: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 64 },
 			default: DEFAULT_CONCURRENCY,
-			description: 'How many requests may be in flight at once. Output order always follows input order.',
+			description:
+				'The most requests in flight at once. The node starts at up to 32, sends more while HyperID answers as fast, and fewer when it asks to slow down. Output order always follows input order.',
 		},
 		{
 			displayName: 'Fields to Skip',

@@ -6,6 +6,7 @@ import { FAILURE_FIELDS, failedItem } from '../../shared/failedItem';
 import { nameItem, namingItem } from '../../shared/itemIndex';
 import { readConnection } from '../transport/connection';
 import { errorForItem } from '../transport/itemError';
+import { InFlightLimit } from '../transport/inFlight';
 import { HyperIdSession, toNodeError } from '../transport/request';
 import { AUTHENTICATION, authenticationOf, DEFAULT_TOKENS_FIELD, isDeferred, readClient, UserTokens, userTokensConnection } from '../transport/userTokens';
 import { prepare as prepareDelete } from './delete';
@@ -39,11 +40,11 @@ const PREPARE: Record<Operation, Prepare> = {
 const BATCH_READS_DEFAULT_FROM_VERSION = 1.1;
 
 /**
- * Requests in flight at once. Chosen from `npm run bench` (bench/README.md): inside n8n each request
- * costs ~2-3 ms of CPU, so at a 20 ms round trip 8 in flight cannot keep up with the HTTP Request
- * node (which sends every item at once); 32 covers round trips up to ~50 ms and stays bounded.
+ * The most requests in flight at once (transport/inFlight.ts starts at 32 and adapts). From
+ * `npm run bench` (bench/README.md): n8n opens a connection per request, so at a 50 ms round trip
+ * over TLS each request takes ~3 round trips, and 32 in flight left throughput to the round trip.
  */
-export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_CONCURRENCY = 64;
 
 type Outcome = IDataObject[] | Error;
 
@@ -286,16 +287,21 @@ function splitTasks(
 	});
 }
 
-/** Runs tasks with at most `limit` in flight; stops starting new ones once `stop()` says so. */
-async function runBounded(tasks: Task[], limit: number, stop: () => boolean): Promise<void> {
+/** Runs tasks in input order with at most `limit.limit` in flight; stops starting new ones once `stop()` says so. */
+async function runBounded(tasks: Task[], limit: InFlightLimit, stop: () => boolean): Promise<void> {
 	let next = 0;
 	const worker = async () => {
 		while (next < tasks.length && !stop()) {
-			const task = tasks[next++];
-			await task.run();
+			await limit.acquire();
+			try {
+				if (next >= tasks.length || stop()) return;
+				await tasks[next++].run();
+			} finally {
+				limit.release();
+			}
 		}
 	};
-	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+	await Promise.all(Array.from({ length: Math.min(limit.max, tasks.length) }, worker));
 }
 
 /** What a failed item tells: the service's code, the node's errorCode and what the item did (itemFailure, tokenError). */
@@ -379,6 +385,8 @@ async function runItems(this: IExecuteFunctions): Promise<INodeExecutionData[][]
 	const items = this.getInputData();
 	const { settings, options } = readSettings(this, items);
 	const session = await openSession(this, options);
+	const inFlight = new InFlightLimit(settings.concurrency);
+	session.inFlight = inFlight;
 	const userTokens = session.userTokens;
 	if (settings.family?.target === 'identityProvider') {
 		settings.knownProviders = await session.identityProviders();
@@ -433,7 +441,7 @@ async function runItems(this: IExecuteFunctions): Promise<INodeExecutionData[][]
 			return inBatch.has(work) ? [] : [singleTask(work, session, record, lastWrite, stopped)];
 		});
 		tasks.push(...batchTasks(this, session, settings, batched, record));
-		await runBounded(tasks, settings.concurrency, stopped);
+		await runBounded(tasks, inFlight, stopped);
 	};
 	await runPass(works);
 	if (userTokens && deferred.size && !stopped()) {

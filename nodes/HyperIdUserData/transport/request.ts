@@ -7,6 +7,7 @@ import { apiBaseFrom, fetchDiscovery, identityProvidersOf } from '../../shared/e
 import type { Connection } from './connection';
 import { httpStatusOnly } from './itemError';
 import { ConnectedAccount } from './connectedAccount';
+import type { InFlightLimit } from './inFlight';
 import { mayHaveArrived, sleepUnlessCancelled, transientCode } from '../../shared/network';
 import type { Endpoint, RequestSubject } from './resultCodes';
 import { meaningOf, resultError } from './resultCodes';
@@ -82,6 +83,9 @@ export function toNodeError(ctx: HyperIdContext, error: unknown, itemIndex: numb
  */
 export class HyperIdSession {
 	readonly stats: TransportStats = { requests: 0, retries: 0, refreshes: 0 };
+
+	/** The run's requests in flight, told how fast HyperID answers and when it asks to slow down. */
+	inFlight?: InFlightLimit;
 
 	private discovery?: Promise<IDataObject | undefined>;
 
@@ -235,10 +239,12 @@ export class HyperIdSession {
 			ignoreHttpStatusErrors: true,
 			timeout: this.options.timeoutMs,
 		};
+		const sentAt = Date.now();
 		const response = await this.signer.send(request, itemIndex, sent);
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
 		const retryAfter = retryAfterMs(response.headers as IDataObject);
+		this.inFlight?.answered(Date.now() - sentAt, status === 429 || status === 503 || retryAfter !== undefined);
 		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
 		if (hasResult) {
 			// API.md: parse the body whatever the status (a 401 too); its result code decides.
