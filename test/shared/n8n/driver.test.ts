@@ -5,9 +5,9 @@ import { bindWorkflow, loadWorkflowFile, unsupportedReason, versionAtLeast } fro
 describe('versions.json', () => {
 	const names = (spec: string, suite?: string) => loadVersions(spec, suite).map((v) => v.n8n);
 
-	it('n8n 1.x is in the e2e and token-table suites only; the others keep 2.8.4 first and 2.41.1 newest', () => {
-		for (const suite of ['e2e', 'tokens', 'all']) expect(names('', suite)).toEqual(['1.123.81', '2.8.4', '2.41.1']);
-		for (const suite of [undefined, 'queue']) expect(names('', suite)).toEqual(['2.8.4', '2.41.1']);
+	it('n8n 1.x is in the e2e, token-table and queue suites only; the others keep 2.8.4 first and 2.41.1 newest', () => {
+		for (const suite of ['e2e', 'tokens', 'queue', 'all']) expect(names('', suite)).toEqual(['1.123.81', '2.8.4', '2.41.1']);
+		for (const suite of [undefined, 'browser']) expect(names('', suite)).toEqual(['2.8.4', '2.41.1']);
 	});
 
 	it('a version named in N8N_E2E_VERSIONS runs whatever its suites', () => {
