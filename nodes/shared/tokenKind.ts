@@ -4,6 +4,8 @@
  * would otherwise go to HyperID's API as a Bearer token. Nothing is verified here: HyperID does that.
  * Keycloak's `typ` claim (TokenUtil): "Bearer" access, "Refresh" / "Offline" refresh, "ID" ID token.
  */
+import { jsonPartOf } from './claims';
+
 export type TokenField = 'accessToken' | 'refreshToken';
 
 const LABEL: Record<TokenField, string> = { accessToken: 'Access Token', refreshToken: 'Refresh Token' };
@@ -19,27 +21,18 @@ const KINDS: Record<string, { what: string; field?: TokenField }> = {
 	logout: { what: 'a logout token' },
 };
 
-function jsonObjectOf(part: string): Record<string, unknown> | undefined {
-	try {
-		const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
 /** Why `token` cannot be the field's token (message and how to fix it), or undefined when it may be. */
 export function tokenKindMistake(token: string, field: TokenField): { message: string; description: string } | undefined {
 	const label = LABEL[field];
 	const parts = token.split('.');
 	const fix = `Map the user's access token into Access Token and their refresh token into Refresh Token, as HyperID issued them (e.g. from your token table or Exchange Code). Nothing was sent for this item.`;
-	if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]+$/.test(part)) || !jsonObjectOf(parts[0]) || !jsonObjectOf(parts[1])) {
+	if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]+$/.test(part)) || !jsonPartOf(parts[0]) || !jsonPartOf(parts[1])) {
 		return {
 			message: `${label} is not a HyperID token (HyperID's tokens are JWTs: three parts separated by dots)`,
 			description: `A user ID, an email, a code or another value may have been mapped by mistake. ${fix}`,
 		};
 	}
-	const typ = (jsonObjectOf(parts[1]) as Record<string, unknown>).typ;
+	const typ = jsonPartOf(parts[1])?.typ;
 	if (typeof typ !== 'string') return undefined;
 	const kind = KINDS[typ.toLowerCase()];
 	if (kind === undefined || kind.field === field) return undefined;
