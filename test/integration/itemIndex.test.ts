@@ -1,4 +1,3 @@
-/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Every failure of an item names the item in its message, "(item N)": headless runs, webhooks and
  * the error output show only the message. HyperID's answers (every result-code meaning), network
