@@ -5,7 +5,8 @@
  *
  * Bounds:
  * - one token request per refresh token in this n8n process: a single flight keyed by a SHA-256
- *   of the token (never the token). The request carries no caller's cancel signal and waits at most
+ *   of the token (never the token) and of the login host it goes to, so a credential aimed at
+ *   another host (a custom Login URL) never meets, nor is handed, what HyperID's own answer brought. The request carries no caller's cancel signal and waits at most
  *   max(the caller's Timeout, FLIGHT_TIMEOUT_MS): a caller that is cancelled or runs out of time
  *   stops waiting; the answer still lands and is kept for whoever comes next;
  * - a refresh token whose request may have reached HyperID is never sent again by this process
@@ -29,7 +30,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { subjectOf } from './claims';
 import type { TokenSet } from './hyperIdClient';
-import { callClientEndpoint, requestTokens, TokenEndpointError } from './hyperIdClient';
+import { callClientEndpoint, loginHostOf, requestTokens, TokenEndpointError } from './hyperIdClient';
 import { sleepUnlessCancelled, unlessCancelled } from './network';
 
 export const REMEMBER_MS = 5 * 60_000;
@@ -92,7 +93,11 @@ interface Entry {
 /** Refreshes of this process, in flight or landed, by hash of the refresh token they spent. */
 const entries = new Map<string, Entry>();
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+/** The memory's key: the refresh token at the login host the caller's credential sends it to. */
+async function keyOf(ctx: IExecuteFunctions, itemIndex: number, refreshToken: string): Promise<string> {
+	const host = await loginHostOf(ctx, itemIndex);
+	return createHash('sha256').update(`${host}\n${refreshToken}`).digest('base64url');
+}
 
 let lastSweep = 0;
 
@@ -115,9 +120,15 @@ export function refreshesWaited(): number {
 	return waiting;
 }
 
-/** Whether this process has sent (or is sending) this refresh token: it must not be sent again. */
-export function isSpentHere(refreshToken: string): boolean {
-	const entry = entries.get(hashOf(refreshToken));
+/** Whether this process has sent (or is sending) this refresh token to the caller's HyperID: it must not be sent again. */
+export async function isSpentHere(ctx: IExecuteFunctions, itemIndex: number, refreshToken: string): Promise<boolean> {
+	let key: string;
+	try {
+		key = await keyOf(ctx, itemIndex, refreshToken);
+	} catch {
+		return false;
+	}
+	const entry = entries.get(key);
 	return entry !== undefined && (entry.flight !== undefined || entry.until > Date.now());
 }
 
@@ -229,7 +240,14 @@ async function handOut(caller: RefreshCaller, landed: Extract<Landed, { renewed:
  * process that holds the same token; the rules of the top say who gets the new pair.
  */
 export async function refreshUserTokens(caller: RefreshCaller, refreshToken: string): Promise<RefreshResult> {
-	const key = hashOf(refreshToken);
+	let key: string;
+	try {
+		key = await keyOf(caller.ctx, caller.itemIndex, refreshToken);
+	} catch (caught) {
+		return failureOf(caught instanceof TokenEndpointError ? caught : new TokenEndpointError(String(caught), 'invalid_client'));
+	}
+	// a cancelled execution starts nothing: a token request, once sent, cannot be taken back
+	if (caller.ctx.getExecutionCancelSignal?.()?.aborted) return { failure: 'cancelled' };
 	const now = Date.now();
 	let entry = entries.get(key);
 	if (entry && !entry.flight && entry.until <= now) {

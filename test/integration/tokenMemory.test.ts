@@ -4,13 +4,19 @@
  * timeout never aborts a token request; a sent refresh token is never sent again; a still
  * signed-in user is never told the sign-in ended.
  */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { HyperIdClientApi } from '../../credentials/HyperIdClientApi.credentials';
 
 import { HyperIdUserData } from '../../nodes/HyperIdUserData/HyperIdUserData.node';
 import { refreshesWaited, REMEMBER_MS } from '../../nodes/shared/tokenRefresh';
 import { DEMO } from '../emulator/server';
 import { jsonOf, runNode } from '../harness/harness';
-import type { CredentialStore, RunNodeResult } from '../harness/harness';
+import { CredentialStore, CredentialTypes } from '../harness/harness';
+import type { RunNodeResult } from '../harness/harness';
 import { sleep, stored, TOKEN_PATH, useEmulator } from './setup';
 import type { Emulator } from './setup';
 import type { UserRow } from './userTokensSetup';
@@ -58,6 +64,44 @@ async function ownerRenews(user: UserRow, client: CredentialStore): Promise<IDat
 }
 
 describe('a spent refresh token is no key to the live pair', () => {
+	test('a credential with the same Client ID aimed at another host (a custom Login URL) gets nothing: that host never sees the renewed pair', async () => {
+		const [user] = newUsers(emulator, 1);
+		const client = clientCredential(emulator);
+		const pair = await ownerRenews(user, client);
+		// the attacker's own "HyperID": every token refused as expired, every introspection "active" for the victim
+		const seen: string[] = [];
+		const fake = http.createServer((request, response) => {
+			let body = '';
+			request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+			request.on('end', () => {
+				seen.push(`${request.url ?? ''} ${decodeURIComponent(body)}`);
+				const answer = request.url?.endsWith('/introspect')
+					? [200, { active: true, client_id: DEMO.clientId, sub: user.userId }]
+					: request.url?.endsWith('/token')
+						? [400, { error: 'invalid_grant' }]
+						: [200, { result: -1 }];
+				response.writeHead(answer[0] as number, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer[1]));
+			});
+		});
+		await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+		try {
+			const fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+			const attacker = new CredentialStore(
+				{ environment: 'custom', loginUrl: fakeUrl, apiUrl: fakeUrl, clientId: DEMO.clientId, clientAuthentication: 'clientSecretPost', clientSecret: 'anything' },
+				{ type: 'hyperIdClientApi', id: 'attacker', name: 'Attacker', credentialTypes: new CredentialTypes([new HyperIdClientApi()]) },
+			);
+			const r = await runForUsers(emulator, attacker, setPlan(), [{ ...user, plan: 'attacker' }], { continueOnFail: true });
+			const everything = JSON.stringify({ json: r.json, error: r.error });
+			expect(everything.includes(String(pair.refreshToken)) || everything.includes(String(pair.accessToken))).toBe(false);
+			expect(seen.some((line) => line.includes(String(pair.refreshToken)))).toBe(false);
+			expect(r.json[0].hyperidTokens).toBeUndefined();
+		} finally {
+			await new Promise((resolve) => fake.close(resolve));
+		}
+		expect(planOf(user)).toBe('owner');
+		noRefreshTokenReused();
+	});
+
 	test('wrong client secret, empty Client ID, a made-up access token, another client: no pair, nothing written as the user, no token request', async () => {
 		const [user] = newUsers(emulator, 1);
 		const client = clientCredential(emulator);

@@ -337,7 +337,10 @@ export class UserTokens implements TokenSigner {
 		});
 		for (const user of ended) user.failure = { itemIndex: user.items[0], error: this.signInEnded(user.items[0]) };
 		if (ended.length) return;
-		await this.bounded(waiting, async (user) => await this.renew(user, user.items[0]));
+		await this.bounded(waiting, async (user) => {
+			// a cancelled run spends no more refresh tokens
+			if (!this.ctx.getExecutionCancelSignal?.()?.aborted) await this.renew(user, user.items[0]);
+		});
 	}
 
 	/** Items of users whose renewal failed: their errors, in item order. */
@@ -364,7 +367,7 @@ export class UserTokens implements TokenSigner {
 	 */
 	private async stillActive(user: UserState): Promise<boolean> {
 		const refreshToken = user.refreshToken as string;
-		if (isSpentHere(refreshToken)) return true;
+		if (await isSpentHere(this.ctx, user.items[0], refreshToken)) return true;
 		try {
 			const { body } = await callClientEndpoint(
 				this.ctx,
@@ -373,7 +376,7 @@ export class UserTokens implements TokenSigner {
 				{ itemIndex: user.items[0], timeoutMs: this.options.timeoutMs },
 			);
 			// sent meanwhile by another execution of this process: its outcome is kept
-			return (body as IDataObject | undefined)?.active !== false || isSpentHere(refreshToken);
+			return (body as IDataObject | undefined)?.active !== false || (await isSpentHere(this.ctx, user.items[0], refreshToken));
 		} catch {
 			// the refresh itself will tell (and spends nothing when it fails)
 			return true;
