@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * The one refresh of a user's tokens (nodes/shared/tokenRefresh.ts) under attack and under races:
  * a spent refresh token is no bearer credential for the live pair; one execution's cancel or
