@@ -199,7 +199,9 @@ async function addClientAuthentication(
 		default:
 			throw new ClientCredentialError(`The HyperID Client credential's Client Authentication "${String(method)}" is not known: choose one in the credential`);
 	}
-	return { ...requestOptions, headers, body: form.toString() };
+	// a redirect would carry the secret to wherever it points (n8n follows 307/308 with the body): never followed
+	const noRedirect = { disableFollowRedirect: true, followRedirect: false, followAllRedirects: false };
+	return { ...requestOptions, headers, body: form.toString(), ...noRedirect };
 }
 
 export class HyperIdClientApi implements ICredentialType {

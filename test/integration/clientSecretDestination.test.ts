@@ -129,6 +129,24 @@ describe("HyperID Client credential: the client's secret goes only to the creden
 		expect(collected).toEqual([]);
 	});
 
+	it('its own host answering with a redirect to another server: the redirect is not followed, the other server receives nothing', async () => {
+		const redirecting = http.createServer((req, res) => {
+			req.resume();
+			req.on('end', () => res.writeHead(307, { location: `${collectorUrl}/collect` }).end());
+		});
+		await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+		try {
+			const own = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+			for (const clientAuthentication of ['clientSecretPost', 'clientSecretBasic']) {
+				await send(store({ loginUrl: own, clientAuthentication }), { method: 'POST', url: `${own}${INTROSPECT_PATH}`, body: form });
+			}
+			await send(store({ loginUrl: own }), { method: 'POST', uri: `${own}${INTROSPECT_PATH}`, form }, true);
+		} finally {
+			await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+		}
+		expect(collected).toEqual([]);
+	});
+
 	it("a request to the credential's own host still authenticates (introspection answers 200, active false)", async () => {
 		for (const request of [
 			{ method: 'POST', url: `${emulator.url}${INTROSPECT_PATH}`, body: form },

@@ -76,6 +76,8 @@ async function readStored(ctx: HyperIdContext): Promise<StoredCredential> {
 				body: new URLSearchParams(form).toString(),
 				json: true,
 				timeout: INTROSPECTION_TIMEOUT_MS,
+				// the body carries the client secret: a redirect is never followed
+				disableFollowRedirect: true,
 			},
 		};
 	} catch {
