@@ -134,8 +134,11 @@ const DEMO_USERS = 5;
 
 /**
  * An example acting for a token table (`meta.runAs: "userTokensTable"`): users of the emulator,
- * signed in to the service's client earlier (their access tokens already expired), stand in for
- * example 07's sign-ins; the workflow renews and stores their tokens in n8n's Data Table.
+ * signed in to the service's client earlier, stand in for example 07's sign-ins (the first call
+ * stores them, `?seed=1`, and acts with their still valid tokens: no refresh). Then their access
+ * tokens expire and the webhook is called twice at once, as two overlapping runs: the workflow
+ * claims rows, so each user's refresh token is renewed once (none reused, nobody signed out) and
+ * every renewed pair is stored in n8n's Data Table; a last run claims every row again (all given back).
  */
 async function runUsersTokensTable(file: string, session: Session): Promise<{ asDesigned: boolean; line: string; ms: number }> {
 	const started = Date.now();
@@ -147,25 +150,55 @@ async function runUsersTokensTable(file: string, session: Session): Promise<{ as
 		const grant = session.emulator.createToken({ userId, clientId: SERVICE_CLIENT.clientId });
 		return { userId, accessToken: grant.access_token, refreshToken: grant.refresh_token, expiresAt: '' };
 	});
-	session.emulator.advanceClock(3700);
 	const workflow = bindByType(loadWorkflowFile(file), 'demoTokenTable01', { hyperIdClientApi: client });
 	const seedNode = workflow.nodes.find((node) => node.name === 'Users Signed In Earlier (Demo)');
-	if (seedNode) seedNode.parameters = { jsCode: `return ${JSON.stringify(users)}.map((json) => ({ json }));` };
+	if (seedNode)
+		seedNode.parameters = {
+			jsCode: `return $('Run for Every User').first().json.query.seed === '1' ? ${JSON.stringify(users)}.map((json) => ({ json })) : [];`,
+		};
 	// n8n's Data Table lives in a running n8n (\`n8n execute\` does not load it)
 	const deployment = await startDeployment({ runtime: session.runtime, mode: 'regular', credentials: [client], workflows: [workflow], log: (l) => console.log(`  ${l}`) });
-	try {
-		const response = await fetch(deployment.webhookUrl('hyperid-token-table'), { signal: AbortSignal.timeout(120_000) });
+	const call = async (query: string) => {
+		const response = await fetch(`${deployment.webhookUrl('hyperid-token-table')}${query}`, { signal: AbortSignal.timeout(120_000) });
 		const body = await response.text();
-		console.log(`  ${DEMO_USERS} users whose access tokens expired; the webhook answered HTTP ${response.status}: ${body}`);
+		let summary: { rowsClaimed?: number; renewedPairsStored?: number } = {};
+		try {
+			summary = JSON.parse(body || '{}');
+		} catch {
+			// a run that claimed no row ends at "Claimed by This Run?" and answers without a summary
+		}
+		return { status: response.status, body, rowsClaimed: summary.rowsClaimed ?? 0, renewed: summary.renewedPairsStored ?? 0 };
+	};
+	try {
+		const first = await call('?seed=1');
+		console.log(`  ${DEMO_USERS} users stored, their tokens still valid; the webhook answered HTTP ${first.status}: ${first.body}`);
+		session.emulator.advanceClock(3700);
+		const reusesBefore = session.emulator.stats().refreshReuses;
+		const overlapping = await Promise.all([call(''), call('')]);
+		const reuses = session.emulator.stats().refreshReuses - reusesBefore;
+		for (const run of overlapping) console.log(`  access tokens expired, one of two overlapping runs answered HTTP ${run.status}: ${run.body.slice(0, 200)}`);
 		const values = users.filter((user) => session.emulator.store().data[user.userId]?.['user-id']?.['last-visit']).length;
-		const summary = JSON.parse(body || '{}') as { renewedPairsStored?: number };
-		const asDesigned = response.status === 200 && values === DEMO_USERS && summary.renewedPairsStored === DEMO_USERS;
+		// the rows were given back with the renewed pairs: the next run claims them all and refreshes nothing
+		const next = await call('');
+		console.log(`  the next run answered HTTP ${next.status}: ${next.body}`);
+		const claimed = overlapping.reduce((n, run) => n + run.rowsClaimed, 0);
+		const renewed = overlapping.reduce((n, run) => n + run.renewed, 0);
+		const asDesigned =
+			first.status === 200 &&
+			first.rowsClaimed === DEMO_USERS &&
+			overlapping.every((run) => run.status === 200) &&
+			claimed === DEMO_USERS &&
+			renewed === DEMO_USERS &&
+			values === DEMO_USERS &&
+			reuses === 0 &&
+			next.rowsClaimed === DEMO_USERS &&
+			next.renewed === 0;
 		return {
 			asDesigned,
 			ms: Date.now() - started,
 			line: asDesigned
-				? `✓ ${name}: a value set for each of ${DEMO_USERS} users with their own tokens, ${DEMO_USERS} renewed pairs stored in the Data Table, as designed`
-				: `✗ ${name}: ${values} values set, answer ${response.status} ${body.slice(0, 200)}`,
+				? `✓ ${name}: a value set for each of ${DEMO_USERS} users with their own tokens; two overlapping runs claimed ${claimed} rows between them, stored ${renewed} renewed pairs in the Data Table and gave the rows back, 0 refresh tokens reused, as designed`
+				: `✗ ${name}: ${values} values set, first run claimed ${first.rowsClaimed}, overlapping runs claimed ${claimed} and stored ${renewed} renewed pairs, ${reuses} refresh tokens reused, the next run claimed ${next.rowsClaimed} (HTTP ${overlapping.map((run) => run.status).join(', ')})`,
 		};
 	} catch (error) {
 		console.log(`  n8n output (tail):\n${deployment.output(30)}`);
