@@ -34,6 +34,8 @@
  *   --rtt 50 | --rtt=0,20,50,100 (--rtt alone: all four)   --repeat=3 (default here)   --tls-n=1000
  *   --tls-workloads=set,get1,get1batch,listShared,users   --tls-paths=a,a0,b,bB,c0-32,c0-64,c-32,c-64
  *   --rate-limit=N          the emulator answers 429 + Retry-After beyond N user-data requests/s
+ *   --tls-previous=<commit> adds path (aP): this node as of that commit (to measure one change)
+ *   --cpu-prof              (with --rtt) n8n writes V8 CPU profiles to .cache/bench/profiles/tls
  *
  * Queue mode (bench/queue.ts; part of the full run, after the rest):
  *   --queue                 only the queue-mode case: webhook executions through 1, then 2 workers
@@ -141,8 +143,10 @@ function parseFlags(argv: string[]) {
 					repeat: Math.max(1, Math.floor(num('repeat', 3))),
 					n: num('tls-n', 1000),
 					workloads: list('tls-workloads', TLS_WORKLOADS) as TlsWorkloadId[],
-					paths: list('tls-paths', TLS_PATHS) as TlsPathId[],
+					paths: list('tls-paths', flags.has('tls-previous') ? [...TLS_PATHS.slice(0, 2), 'aP', ...TLS_PATHS.slice(2)] : TLS_PATHS) as TlsPathId[],
 					rateLimit: num('rate-limit', 0),
+					cpuProf: flags.has('cpu-prof'),
+					previous: flags.get('tls-previous'),
 					caseTimeoutMs: num('case-timeout', 600) * 1000,
 					plainMaxSeconds: num('plain-max-seconds', 60),
 					writeReadme: !flags.has('no-readme'),

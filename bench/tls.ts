@@ -24,7 +24,10 @@
 import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as https from 'node:https';
 import * as path from 'node:path';
+
+import axios from 'axios';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -33,20 +36,24 @@ import { BENCH_DIR, REPO_ROOT, RESULTS_DIR, fmt, fmtRatio, median } from './lib/
 import { seed, startBenchEmulator, type BenchEmulator } from './lib/emulator';
 import { N8N_VERSION, NODE_UNDER_TEST, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } from './lib/n8n';
 import { makeTestCa, startRelay, type Relay } from './lib/tls';
-import { workloads, type WorkloadId } from './lib/workloads';
+import { PATHS, workloads, type WorkloadId } from './lib/workloads';
 import { importClientCredential } from './users';
 import type { PlainJob, WorkerResult } from './worker';
 
 /** "Today": the commit before the adaptive requests in flight (transport/inFlight.ts). */
 export const BASELINE_COMMIT = 'd0ce978';
 
-export type TlsPathId = 'a' | 'a0' | 'b' | 'bB' | 'c0-32' | 'c0-64' | 'c-32' | 'c-64';
-export type TlsWorkloadId = 'set' | 'get1' | 'get1batch' | 'listShared' | 'users';
+export type TlsPathId = 'a' | 'a0' | 'aP' | 'b' | 'bB' | 'c0-32' | 'c0-64' | 'c-32' | 'c-64';
+export type TlsWorkloadId = 'set' | 'get1' | 'get1batch' | 'listShared' | 'users' | 'getMany';
 export const TLS_PATHS: TlsPathId[] = ['a', 'a0', 'b', 'bB', 'c0-32', 'c0-64', 'c-32', 'c-64'];
-export const TLS_WORKLOADS: TlsWorkloadId[] = ['set', 'get1', 'get1batch', 'listShared', 'users'];
+export const TLS_WORKLOADS: TlsWorkloadId[] = ['set', 'get1', 'get1batch', 'listShared', 'users', 'getMany'];
+/** Get Many for many users: GET_MANY_USERS users, each with GET_MANY_KEYS private values, each read by its own token (a list request and a get request per user). */
+export const GET_MANY_USERS = 100;
+export const GET_MANY_KEYS = 50;
 const PATH_LABEL: Record<TlsPathId, string> = {
 	a: '(a) this node, defaults (adaptive, ≤ 64 in flight)',
 	a0: `(a0) this node today (${BASELINE_COMMIT}), defaults (32 in flight)`,
+	aP: '(aP) this node as of --tls-previous',
 	b: '(b) HTTP Request node, defaults',
 	bB: '(bB) HTTP Request node, Batching 32 items / 100 ms',
 	'c0-32': '(c0) plain client, new connection per request, 32 in flight',
@@ -63,6 +70,10 @@ export interface TlsBenchOptions {
 	workloads: TlsWorkloadId[];
 	paths: TlsPathId[];
 	rateLimit: number;
+	/** path (aP): this node as of this commit (`--tls-previous=<commit>`), to measure one change */
+	previous?: string;
+	/** n8n's processes write V8 CPU profiles to .cache/bench/profiles/tls (bench/profile.ts summarises them) */
+	cpuProf?: boolean;
 	caseTimeoutMs: number;
 	plainMaxSeconds: number;
 	writeReadme: boolean;
@@ -95,13 +106,13 @@ interface TlsCase {
  * The baseline package (BASELINE_COMMIT) built once into the system's temp directory (outside the
  * checkout, where the linters would read it); reused while its dist is there.
  */
-export function buildBaseline(log: (l: string) => void): string {
-	const dir = path.join(os.tmpdir(), 'n8n-nodes-hyperid-bench', `baseline-${BASELINE_COMMIT}`);
+export function buildBaseline(log: (l: string) => void, commit = BASELINE_COMMIT): string {
+	const dir = path.join(os.tmpdir(), 'n8n-nodes-hyperid-bench', `baseline-${commit}`);
 	if (fs.existsSync(path.join(dir, 'dist', 'nodes', 'HyperIdUserData', 'HyperIdUserData.node.js'))) return dir;
-	log(`building this node as of ${BASELINE_COMMIT} into ${dir} ...`);
+	log(`building this node as of ${commit} into ${dir} ...`);
 	fs.rmSync(dir, { recursive: true, force: true });
 	fs.mkdirSync(dir, { recursive: true });
-	const archive = execFileSync('git', ['archive', BASELINE_COMMIT], { cwd: REPO_ROOT, maxBuffer: 256 * 2 ** 20 });
+	const archive = execFileSync('git', ['archive', commit], { cwd: REPO_ROOT, maxBuffer: 256 * 2 ** 20 });
 	execFileSync('tar', ['-x', '-C', dir], { input: archive });
 	fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 	execFileSync('npx', ['n8n-node', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -129,6 +140,9 @@ function forkPlain(job: PlainJob, caFile: string, timeoutMs: number): Promise<Wo
 
 /** Which paths run a workload (the HTTP Request node and plain clients have no Batch Reads, nor a user-token column). */
 function applies(p: TlsPathId, w: TlsWorkloadId): boolean {
+	if (p === 'aP') return applies('a', w);
+	// two requests per user, the second built from the first's answer: one HTTP Request node cannot, a plain client would need a per-user loop
+	if (w === 'getMany') return p === 'a' || p === 'a0';
 	if (w === 'get1batch') return p === 'a' || p === 'a0';
 	// Batching only spaces out sends: measured on the set workload
 	if (p === 'bB' && w !== 'set') return false;
@@ -137,7 +151,7 @@ function applies(p: TlsPathId, w: TlsWorkloadId): boolean {
 	return true;
 }
 
-const LIST_WORKLOAD: Record<Exclude<TlsWorkloadId, 'users'>, WorkloadId> = {
+const LIST_WORKLOAD: Record<Exclude<TlsWorkloadId, 'users' | 'getMany'>, WorkloadId> = {
 	set: 'set',
 	get1: 'get1',
 	get1batch: 'get1batchDefault',
@@ -172,12 +186,22 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 				})
 			: [];
 
+		const profileDir = path.join(REPO_ROOT, '.cache', 'bench', 'profiles', 'tls');
+		if (o.cpuProf) fs.mkdirSync(profileDir, { recursive: true });
+		// Get Many: its own users, seeded through the API with their own tokens
+		const getManyUsers = o.workloads.includes('getMany') ? await seedGetManyUsers(bench, url, caPem) : [];
+
 		const extraEnv = { NODE_EXTRA_CA_CERTS: ca.caFile };
+		const nodeArgs = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
 		const needs = (...ps: TlsPathId[]) => ps.some((p) => o.paths.includes(p));
-		const current = needs('a', 'b', 'bB') ? await prepareN8n(bench.emulator, log, { url, extraEnv }) : undefined;
+		const current = needs('a', 'b', 'bB') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs }) : undefined;
 		if (current) envs.push(current);
-		const baseline = needs('a0') ? await prepareN8n(bench.emulator, log, { url, extraEnv, packageDir: buildBaseline(log) }) : undefined;
+		const baseline = needs('a0') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, packageDir: buildBaseline(log) }) : undefined;
 		if (baseline) envs.push(baseline);
+		if (needs('aP') && !o.previous) throw new Error('path aP needs --tls-previous=<commit>');
+		if (o.previous) PATH_LABEL.aP = `(aP) this node as of ${o.previous}, defaults`;
+		const previous = needs('aP') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, packageDir: buildBaseline(log, o.previous) }) : undefined;
+		if (previous) envs.push(previous);
 		const ids = new Map<string, string>();
 		const workflowId = (p: TlsPathId, w: TlsWorkloadId) => {
 			if (!ids.has(`${p} ${w}`)) ids.set(`${p} ${w}`, `benchTlsFlow${String(ids.size + 1).padStart(4, '0')}`);
@@ -186,9 +210,10 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 		for (const [env, paths] of [
 			[current, ['a', 'b', 'bB']],
 			[baseline, ['a0']],
+			[previous, ['aP']],
 		] as Array<[N8nEnv | undefined, TlsPathId[]]>) {
 			if (!env) continue;
-			if (o.workloads.includes('users')) await importClientCredential(env, url);
+			if (o.workloads.includes('users') || o.workloads.includes('getMany')) await importClientCredential(env, url);
 			const flows: object[] = [];
 			for (const p of paths.filter((x) => o.paths.includes(x))) {
 				for (const w of o.workloads.filter((x) => applies(p, x))) {
@@ -197,8 +222,12 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 						flows.push(usersWorkflow(id, p, users, url));
 						continue;
 					}
+					if (w === 'getMany') {
+						flows.push(getManyWorkflow(id, p, getManyUsers));
+						continue;
+					}
 					const workload = wl[LIST_WORKLOAD[w]];
-					if (p === 'a' || p === 'a0') {
+					if (p === 'a' || p === 'a0' || p === 'aP') {
 						flows.push(benchWorkflow(id, `${p} ${w}`, workload.inputCode, { kind: 'hyperid', parameters: workload.nodeParameters, typeVersion: workload.nodeVersion }));
 					} else {
 						const parameters = workload.httpParameters!(url);
@@ -224,11 +253,11 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 			bench.emulator.setOptions({ latencyMs: 0, rateLimitPerSecond: o.rateLimit });
 			bench.reset();
 			relay.reset();
-			const workload = w === 'users' ? undefined : wl[LIST_WORKLOAD[w]];
-			const units = workload?.units ?? o.n;
+			const workload = w === 'users' || w === 'getMany' ? undefined : wl[LIST_WORKLOAD[w]];
+			const units = workload?.units ?? (w === 'getMany' ? GET_MANY_USERS : o.n);
 			let r: { ok: boolean; error?: string; workMs: number; outputs?: number; units: number; clientP50?: number; partial?: boolean };
-			if (p === 'a' || p === 'a0' || p === 'b' || p === 'bB') {
-				const env = p === 'a0' ? baseline! : current!;
+			if (p === 'a' || p === 'a0' || p === 'aP' || p === 'b' || p === 'bB') {
+				const env = p === 'a0' ? baseline! : p === 'aP' ? previous! : current!;
 				const x = await executeMeasured(env, workflowId(p, w), o.caseTimeoutMs);
 				r = { ok: x.ok, error: x.error, workMs: x.nodeMs ?? 0, outputs: x.outputs, units };
 			} else {
@@ -238,7 +267,7 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 						kind: 'plain',
 						emulatorUrl: url,
 						accessToken: bench.emulator.createToken({ userId: DEMO.userId, clientId: DEMO.clientId }).access_token,
-						workload: LIST_WORKLOAD[w as Exclude<TlsWorkloadId, 'users'>],
+						workload: LIST_WORKLOAD[w as Exclude<TlsWorkloadId, 'users' | 'getMany'>],
 						sizes: { n: o.n, n20: 1 },
 						concurrency: Number(inFlight),
 						keepAlive: kind === 'c',
@@ -258,8 +287,8 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 			const answered200 = bench.statuses.get(200) ?? 0;
 			const status429 = bench.statuses.get(429) ?? 0;
 			const checks: string[] = [];
-			const expected = w === 'users' ? o.n : workload!.expectedRequests;
-			const expectedOutputs = w === 'users' ? o.n : workload!.expectedOutputs;
+			const expected = w === 'users' ? o.n : w === 'getMany' ? 2 * GET_MANY_USERS : workload!.expectedRequests;
+			const expectedOutputs = w === 'users' ? o.n : w === 'getMany' ? GET_MANY_USERS : workload!.expectedOutputs;
 			if (r.ok && !r.partial) {
 				if (answered200 !== expected) checks.push(`${answered200} requests answered, expected ${expected}`);
 				if (r.outputs !== undefined && r.outputs !== expectedOutputs) checks.push(`${r.outputs} output items, expected ${expectedOutputs}`);
@@ -325,6 +354,55 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 	return failed.length === 0;
 }
 
+/** GET_MANY_USERS users, each with GET_MANY_KEYS private values stored through the API with the user's own token. */
+async function seedGetManyUsers(bench: BenchEmulator, url: string, caPem: string): Promise<Array<Record<string, unknown>>> {
+	const users = Array.from({ length: GET_MANY_USERS }, (_, i) => {
+		const userId = `bench-tls-many-${i}`;
+		bench.emulator.addUser({ userId, email: `${userId}@example.com` });
+		const grant = bench.emulator.createToken({ userId, clientId: DEMO.clientId });
+		return { n: i, userId, accessToken: grant.access_token, refreshToken: grant.refresh_token };
+	});
+	const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: caPem });
+	const deadline = Date.now() + 120_000;
+	try {
+		const jobs = users.flatMap((u) => Array.from({ length: GET_MANY_KEYS }, (_, k) => ({ token: u.accessToken, key: `m${k}`, value: `${u.userId} value ${k}` })));
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: 16 }, async () => {
+				while (next < jobs.length) {
+					if (Date.now() > deadline) throw new Error('bench: seeding Get Many took longer than 120 s');
+					const job = jobs[next++];
+					const r = await axios.post(`${url}${PATHS.set}`, { value_key: job.key, value_data: job.value, access_scope: 0 }, { httpsAgent: agent, headers: { Authorization: `Bearer ${job.token}` } });
+					if (r.data?.result !== 0) throw new Error(`bench: seeding Get Many failed: ${JSON.stringify(r.data)}`);
+				}
+			}),
+		);
+	} finally {
+		agent.destroy();
+	}
+	return users;
+}
+
+/** Get Many with Each User's Tokens: one item per user, every value of the user's "by email" target. */
+function getManyWorkflow(id: string, p: TlsPathId, users: Array<Record<string, unknown>>): object {
+	const inputCode = `return ${JSON.stringify(users)}.map((json) => ({ json }));`;
+	const flow = benchWorkflow(id, `${p} getMany`, inputCode, {
+		kind: 'hyperid',
+		typeVersion: 1.2,
+		parameters: {
+			resource: 'userDataByEmail',
+			operation: 'getAll',
+			returnAll: true,
+			authentication: 'userTokens',
+			accessToken: '={{ $json.accessToken }}',
+			refreshToken: '={{ $json.refreshToken }}',
+			options: {},
+		},
+	}) as { nodes: Array<Record<string, unknown>> };
+	flow.nodes.find((node) => node.name === NODE_UNDER_TEST)!.credentials = { hyperIdClientApi: { id: 'benchClientCred01', name: 'HyperID Client (bench)' } };
+	return flow;
+}
+
 /** Each User's Tokens for n users (one set each), or the HTTP Request node with each user's Bearer token. */
 function usersWorkflow(id: string, p: TlsPathId, users: Array<Record<string, unknown>>, url: string): object {
 	const inputCode = `return ${JSON.stringify(users)}.map((json) => ({ json }));`;
@@ -371,6 +449,7 @@ const WORKLOAD_LABEL = (w: TlsWorkloadId, n: number) =>
 		get1batch: `get ×${fmt(n)}, Batch Reads (default)`,
 		listShared: `listSharedKeys, ${fmt(n)} keys`,
 		users: `Each User's Tokens, ${fmt(n)} users`,
+		getMany: `Get Many, ${GET_MANY_USERS} users × ${GET_MANY_KEYS} values (Each User's Tokens)`,
 	})[w];
 
 export function tlsReport(cases: TlsCase[], o: TlsBenchOptions, run: { loadAtStart: number[]; loadAtEnd: number[]; seconds: number }): string {

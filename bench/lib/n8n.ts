@@ -29,6 +29,8 @@ export interface N8nEnv {
 	sandbox: N8nSandbox;
 	/** added to every `n8n execute` (the TLS profile's NODE_EXTRA_CA_CERTS) */
 	extraEnv?: NodeJS.ProcessEnv;
+	/** Node.js flags before n8n's own (the TLS profile's --cpu-prof, which NODE_OPTIONS may not carry) */
+	nodeArgs?: string[];
 	dispose(): void;
 }
 
@@ -36,6 +38,7 @@ export interface PrepareOptions {
 	/** where n8n reaches HyperID [the emulator's own URL]; the TLS profile's relay */
 	url?: string;
 	extraEnv?: NodeJS.ProcessEnv;
+	nodeArgs?: string[];
 	/** a directory holding another build of this package (the TLS profile's baseline), linked instead of this checkout */
 	packageDir?: string;
 }
@@ -70,7 +73,7 @@ export async function prepareN8n(emulator: Emulator, log: (line: string) => void
 		},
 	};
 	await sandbox.importCredentials([{ id: hyperId.id, name: hyperId.name, type: hyperId.type, data: hyperId.data }, oauth2]);
-	return { runtime, sandbox, extraEnv: opts.extraEnv, dispose: () => sandbox.dispose() };
+	return { runtime, sandbox, extraEnv: opts.extraEnv, nodeArgs: opts.nodeArgs, dispose: () => sandbox.dispose() };
 }
 
 /** Start → Code (builds the input items) → the node under test. */
@@ -139,7 +142,7 @@ export async function executeMeasured(env: N8nEnv, id: string, timeoutMs: number
 	const started = Date.now();
 	const { code, stdout, stderr, peak } = await new Promise<{ code: number | null; stdout: string; stderr: string; peak?: number }>(
 		(resolve, reject) => {
-			const child = spawn(runtime.nodeBin, [runtime.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
+			const child = spawn(runtime.nodeBin, [...(env.nodeArgs ?? []), runtime.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
 				cwd: sandbox.userFolder,
 				env: processEnv,
 				stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+/* eslint-disable -- tooling, not node code: n8n-node lint applies node rules to every .ts; npm run lint:tests lints this */
 /**
  * Refresh-and-resend (API.md "Decisions": -1/-2 or HTTP 401 -> refresh once, resend once; refresh
  * tokens rotate). The emulator expires tokens for real; the CredentialStore records what is saved.
@@ -185,29 +186,50 @@ async function refreshElsewhere(refreshToken: string): Promise<{ access_token: s
 }
 
 test('a newer token stored by another process mid-run is followed: when it expires too, one refresh, every item written', async () => {
-	// every token dies after 4 served requests; "another process" refreshes after the 2nd request of the run
+	// every token dies after 4 served requests; "another process" refreshes while the 3rd request of the run waits
 	emulator.setOptions({ expireTokensEveryRequests: 4 });
+	emulator.setFaults([{ path: '/user-data/by-email/set', skip: 2, times: 1, delayMs: 1500 }]);
 	const credentials = credentialFor(emulator);
 	const servedAtStart = emulator.stats().userDataServed;
-	let refreshedElsewhere = false;
-	const read = credentials.getDecrypted.bind(credentials);
-	credentials.getDecrypted = async (...args: Parameters<typeof read>) => {
-		if (!refreshedElsewhere && emulator.stats().userDataServed - servedAtStart === 2) {
-			refreshedElsewhere = true;
-			const token = await refreshElsewhere(String(credentials.oauthTokenData!.refresh_token));
+	let refreshedElsewhere: Promise<void> | undefined;
+	const poll = setInterval(() => {
+		if (refreshedElsewhere || emulator.stats().userDataServed - servedAtStart < 2) return;
+		refreshedElsewhere = refreshElsewhere(String(credentials.oauthTokenData!.refresh_token)).then((token) => {
 			credentials.patchData({ oauthTokenData: { access_token: token.access_token, refresh_token: token.refresh_token, token_type: 'Bearer' } });
-		}
-		return await read(...args);
-	};
-	const r = await run(emulator, credentials, setByEmail({ concurrency: 1 }), items(10));
-	expect(refreshedElsewhere).toBe(true);
+		});
+	}, 5);
+	let r: Awaited<ReturnType<typeof run>>;
+	try {
+		r = await run(emulator, credentials, setByEmail({ concurrency: 1 }), items(10));
+	} finally {
+		clearInterval(poll);
+	}
+	expect(refreshedElsewhere).toBeDefined();
+	await refreshedElsewhere;
 	expect(r.error).toBeUndefined();
 	expect(r.json).toEqual(items(10).map(({ key }) => ({ key, success: true, result: 0 })));
 	expectAllStored(10);
-	// the other process's token served requests 3-6 and was refused at the 7th: the node refreshed once
+	// the node signs with the token it read at the start until HyperID refuses it (the 5th request): then it
+	// reads the store, finds the other process's token and resends with it, spending no refresh token; that
+	// token (issued after the 2nd request) is refused at the 7th: the node refreshed once, with its refresh token
 	expect(tokenRequests(r)).toHaveLength(2);
+	expect(emulator.stats().refreshReuses).toBe(0);
 	expect(credentials.saves).toBe(1);
-	expect(apiRequests(r).map((entry) => entry.result)).toEqual([0, 0, 0, 0, 0, 0, -2, 0, 0, 0, 0]);
+	expect(apiRequests(r).map((entry) => entry.result)).toEqual([0, 0, 0, 0, -2, 0, 0, -2, 0, 0, 0, 0]);
+});
+
+test("n8n's stored credential is read once per run, not for every request (and again after a refusal)", async () => {
+	emulator.setOptions({ expireTokensEveryRequests: 25 });
+	const credentials = credentialFor(emulator);
+	credentials.getDecryptedCalls = 0;
+	const r = await run(emulator, credentials, setByEmail({ concurrency: 4 }), items(40));
+	expect(r.error).toBeUndefined();
+	expectAllStored(40);
+	expect(tokenRequests(r)).toHaveLength(1);
+	// n8n-core reads (from its database, decrypted) once per getCredentials: at the start, for signing, and
+	// after the one refusal (the refresh re-reads the store before and after spending the refresh token)
+	expect(apiRequests(r).length).toBeGreaterThanOrEqual(41);
+	expect(credentials.getDecryptedCalls).toBeLessThanOrEqual(8);
 });
 
 test('HTTP 401 with a result code: the code decides (-3, access denied), no refresh is spent', async () => {

@@ -8,7 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { apiRequests, errorOf, run, stored, useEmulator } from './setup';
 import type { Emulator } from './setup';
-import { expiredCredentialFor } from './setup';
+import { credentialFor, expiredCredentialFor } from './setup';
 import type { UserRow } from './userTokensSetup';
 import { clientCredential, newUsers, runForUsers, userTokens } from './userTokensSetup';
 
@@ -48,6 +48,29 @@ test("Connected Account: two users behind one credential ID (End-user credential
 	expect(apiRequests(r)).toHaveLength(1);
 	expect(stored(emulator, 'email', other.userId)).toEqual({});
 	expect(before).not.toBe(other.accessToken);
+});
+
+test("Connected Account: the credential is handed to another user mid-run with no refusal at all: this execution goes on with its own user's token, nothing reaches the other user's data", async () => {
+	const [other] = newUsers(emulator, 1);
+	const store = credentialFor(emulator);
+	// the 2nd request waits at HyperID while the credential ID starts resolving to the other user's valid token
+	emulator.setFaults([{ path: '/user-data/by-email/set', skip: 1, times: 1, delayMs: 1000 }]);
+	let handedOver = false;
+	const poll = setInterval(() => {
+		if (handedOver || !emulator.requests().some((entry) => entry.path.startsWith('/user-'))) return;
+		handedOver = true;
+		store.patchData({ oauthTokenData: { access_token: other.accessToken, refresh_token: other.refreshToken, token_type: 'Bearer' } });
+	}, 5);
+	let r: Awaited<ReturnType<typeof run>>;
+	try {
+		r = await run(emulator, store, setKey, [{ key: 'a' }, { key: 'b' }, { key: 'c' }, { key: 'd' }]);
+	} finally {
+		clearInterval(poll);
+	}
+	expect(handedOver).toBe(true);
+	expect(r.error).toBeUndefined();
+	expect(Object.keys(stored(emulator, 'email')).sort()).toEqual(['a', 'b', 'c', 'd']);
+	expect(stored(emulator, 'email', other.userId)).toEqual({});
 });
 
 test("Continue on Fail: every item of that credential fails with TOKEN_SUBJECT_CHANGED and its index", async () => {

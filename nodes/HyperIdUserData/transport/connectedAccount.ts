@@ -3,7 +3,7 @@
  * credential's stored token; a refused token is renewed through transport/refresh.ts (n8n's own
  * refresh, which alone can save the credential).
  */
-import type { IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { subjectOf } from '../../shared/claims';
@@ -33,11 +33,21 @@ export class ConnectedAccount implements TokenSigner {
 
 	private deadCredential?: NodeApiError;
 
+	/**
+	 * The stored credential n8n signs with, read once and again after each recovery: n8n reads it
+	 * from its database and decrypts it on every call otherwise (twice per request), the largest
+	 * part of n8n's CPU per request after the TLS handshake.
+	 */
+	private signingCredentials?: Promise<ICredentialDataDecryptedObject>;
+
 	/** The renewed token is another user's (n8n's End-user credentials, one credential ID for many users): no item may use it. */
 	private subjectChanged?: NodeApiError;
 
 	/** The token could not be renewed for another reason than `invalid_grant` (down through every retry, client refused, Login URL, network, saving): no item tries again this run. */
 	private refreshUnavailable?: NodeApiError;
+
+	/** Whose data this execution acts on: the user of the token stored when it started. */
+	private readonly subjectAtStart?: string;
 
 	constructor(
 		private readonly ctx: HyperIdContext,
@@ -45,6 +55,7 @@ export class ConnectedAccount implements TokenSigner {
 		private readonly options: ConnectedAccountOptions,
 	) {
 		this.knownToken = connection.tokenAtStart;
+		this.subjectAtStart = subjectOf(connection.tokenAtStart);
 	}
 
 	checkUsable(itemIndex: number): void {
@@ -53,19 +64,41 @@ export class ConnectedAccount implements TokenSigner {
 		if (this.refreshUnavailable) throw this.refreshUnavailableFor(itemIndex);
 	}
 
-	/** `sent.token` is the token n8n signed with (it reads the credential through the context it is given, as n8n-core does). */
-	async send(request: IHttpRequestOptions, _itemIndex: number, sent: { token?: string }): Promise<IN8nHttpFullResponse> {
+	/** `sent.token` is the token n8n signed with (n8n reads the credential through the context it is given, as n8n-core does). */
+	async send(request: IHttpRequestOptions, itemIndex: number, sent: { token?: string }): Promise<IN8nHttpFullResponse> {
 		const ctx = this.ctx;
+		const stored = await this.storedCredentials(itemIndex);
 		const signing = Object.create(ctx, {
 			getCredentials: {
 				value: async (type: string, index?: number) => {
-					const credentials = await ctx.getCredentials(type, index);
+					const credentials = type === CREDENTIAL_TYPE ? { ...stored } : await ctx.getCredentials(type, index);
 					sent.token = accessTokenOf(credentials);
 					return credentials;
 				},
 			},
 		}) as HyperIdContext;
 		return (await ctx.helpers.httpRequestWithAuthentication.call(signing, CREDENTIAL_TYPE, request)) as IN8nHttpFullResponse;
+	}
+
+	/**
+	 * The stored credential to sign with: read once, and again after each recovery. A token of
+	 * another user than the one this execution started with is never signed with (n8n's End-user
+	 * credentials can hand one credential ID to many users).
+	 */
+	private async storedCredentials(itemIndex: number): Promise<ICredentialDataDecryptedObject> {
+		if (!this.signingCredentials) {
+			const read = this.ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+			// a failed read is not kept: the next request reads again
+			read.catch(() => this.signingCredentials === read && (this.signingCredentials = undefined));
+			this.signingCredentials = read;
+		}
+		const credentials = await this.signingCredentials;
+		const subject = subjectOf(accessTokenOf(credentials));
+		if (this.subjectAtStart !== undefined && subject !== undefined && subject !== this.subjectAtStart) {
+			this.subjectChanged ??= this.subjectChangedError(itemIndex);
+			this.checkUsable(itemIndex);
+		}
+		return credentials;
 	}
 
 	/** Unless this execution saw `token` replaced, it is the newest known. */
@@ -84,7 +117,13 @@ export class ConnectedAccount implements TokenSigner {
 			if (usedToken === undefined || usedToken === this.knownToken) this.deadCredential ??= error;
 			throw error;
 		}
-		const recovery = await this.recover(usedToken, refusal);
+		let recovery: Recovery;
+		try {
+			recovery = await this.recover(usedToken, refusal);
+		} finally {
+			// the next request signs with what is stored now
+			this.signingCredentials = undefined;
+		}
 		refusal.request.refreshed = recovery.how === 'refreshed' ? { token: recovery.token } : undefined;
 	}
 
