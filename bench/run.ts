@@ -34,6 +34,7 @@
  *   --rtt 50 | --rtt=0,20,50,100 (--rtt alone: all four)   --repeat=3 (default here)   --tls-n=1000
  *   --tls-workloads=set,get1,get1batch,listShared,users   --tls-paths=a,a0,b,bB,c0-32,c0-64,c-32,c-64
  *   --rate-limit=N          the emulator answers 429 + Retry-After beyond N user-data requests/s
+ *   --tls-n8n=2.41.1        the n8n paths in another n8n of test/e2e/versions.json [2.8.4]
  *   --tls-previous=<commit> adds path (aP): this node as of that commit (to measure one change)
  *   --cpu-prof              (with --rtt) n8n writes V8 CPU profiles to .cache/bench/profiles/tls
  *
@@ -147,6 +148,7 @@ function parseFlags(argv: string[]) {
 					rateLimit: num('rate-limit', 0),
 					cpuProf: flags.has('cpu-prof'),
 					previous: flags.get('tls-previous'),
+					n8nVersion: flags.get('tls-n8n'),
 					caseTimeoutMs: num('case-timeout', 600) * 1000,
 					plainMaxSeconds: num('plain-max-seconds', 60),
 					writeReadme: !flags.has('no-readme'),

@@ -70,6 +70,8 @@ export interface TlsBenchOptions {
 	workloads: TlsWorkloadId[];
 	paths: TlsPathId[];
 	rateLimit: number;
+	/** the n8n version the n8n paths run in (`--tls-n8n=2.41.1`) [N8N_VERSION] */
+	n8nVersion?: string;
 	/** path (aP): this node as of this commit (`--tls-previous=<commit>`), to measure one change */
 	previous?: string;
 	/** n8n's processes write V8 CPU profiles to .cache/bench/profiles/tls (bench/profile.ts summarises them) */
@@ -194,13 +196,13 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 		const extraEnv = { NODE_EXTRA_CA_CERTS: ca.caFile };
 		const nodeArgs = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
 		const needs = (...ps: TlsPathId[]) => ps.some((p) => o.paths.includes(p));
-		const current = needs('a', 'b', 'bB') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs }) : undefined;
+		const current = needs('a', 'b', 'bB') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, version: o.n8nVersion }) : undefined;
 		if (current) envs.push(current);
-		const baseline = needs('a0') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, packageDir: buildBaseline(log) }) : undefined;
+		const baseline = needs('a0') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, version: o.n8nVersion, packageDir: buildBaseline(log) }) : undefined;
 		if (baseline) envs.push(baseline);
 		if (needs('aP') && !o.previous) throw new Error('path aP needs --tls-previous=<commit>');
 		if (o.previous) PATH_LABEL.aP = `(aP) this node as of ${o.previous}, defaults`;
-		const previous = needs('aP') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, packageDir: buildBaseline(log, o.previous) }) : undefined;
+		const previous = needs('aP') ? await prepareN8n(bench.emulator, log, { url, extraEnv, nodeArgs, version: o.n8nVersion, packageDir: buildBaseline(log, o.previous) }) : undefined;
 		if (previous) envs.push(previous);
 		const ids = new Map<string, string>();
 		const workflowId = (p: TlsPathId, w: TlsWorkloadId) => {
@@ -341,7 +343,7 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 		const file = path.join(BENCH_DIR, 'README.md');
 		let readme = fs.readFileSync(file, 'utf8');
 		// one section per kind of run (round trips, workloads, rate limit), so runs of different parts keep each other's tables
-		const key = `${o.rtts.join(',')} ${o.workloads.join(',')}${o.rateLimit ? ` rate-limit ${o.rateLimit}` : ''}`;
+		const key = `${o.rtts.join(',')} ${o.workloads.join(',')}${o.rateLimit ? ` rate-limit ${o.rateLimit}` : ''}${o.n8nVersion && o.n8nVersion !== N8N_VERSION ? ` n8n ${o.n8nVersion}` : ''}`;
 		const start = `<!-- bench:tls ${key} start -->`;
 		const end = `<!-- bench:tls ${key} end -->`;
 		if (!readme.includes(start)) readme += `\n${start}\n${end}\n`;
@@ -457,7 +459,7 @@ export function tlsReport(cases: TlsCase[], o: TlsBenchOptions, run: { loadAtSta
 	const lines: string[] = [];
 	lines.push(
 		`Last measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${o.command}\` ` +
-			`(n8n ${N8N_VERSION}, HTTPS through the relay, ${o.repeat} repeat(s) interleaved: medians; ${run.seconds} s; ` +
+			`(n8n ${o.n8nVersion ?? N8N_VERSION}, HTTPS through the relay, ${o.repeat} repeat(s) interleaved: medians; ${run.seconds} s; ` +
 			`load average ${run.loadAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${run.loadAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end` +
 			`${o.rateLimit ? `; emulator rate limit ${o.rateLimit} requests/s` : ''}).`,
 		'',

@@ -39,13 +39,15 @@ export interface PrepareOptions {
 	url?: string;
 	extraEnv?: NodeJS.ProcessEnv;
 	nodeArgs?: string[];
+	/** the n8n version (an entry of test/e2e's versions.json) [N8N_VERSION] */
+	version?: string;
 	/** a directory holding another build of this package (the TLS profile's baseline), linked instead of this checkout */
 	packageDir?: string;
 }
 
 export async function prepareN8n(emulator: Emulator, log: (line: string) => void, opts: PrepareOptions = {}): Promise<N8nEnv> {
 	assertBuilt('all');
-	const entry = loadVersions(N8N_VERSION)[0];
+	const entry = loadVersions(opts.version ?? N8N_VERSION)[0];
 	const runtime = await ensureN8n(entry, log);
 	const sandbox = new N8nSandbox(runtime, {});
 	if (opts.packageDir) {

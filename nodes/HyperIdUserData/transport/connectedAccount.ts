@@ -3,7 +3,7 @@
  * credential's stored token; a refused token is renewed through transport/refresh.ts (n8n's own
  * refresh, which alone can save the credential).
  */
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { subjectOf } from '../../shared/claims';
@@ -22,6 +22,20 @@ export interface ConnectedAccountOptions {
 	backoff: (attempt: number) => number;
 	onRefreshAttempt: () => void;
 	onRetry: () => void;
+}
+
+/**
+ * What n8n signs a request with: the stored credential without its refresh token. The node never
+ * lets n8n refresh inside a request (answers are read whatever their status), and if n8n ever did,
+ * it could only spend a refresh token read at the start of the run, which another execution may
+ * have spent since: HyperID would end the sign-in. Without one, n8n's client stops before sending.
+ */
+function signingCopy(stored: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject {
+	const tokens = stored.oauthTokenData;
+	if (tokens === null || typeof tokens !== 'object') return { ...stored };
+	const signing = { ...(tokens as IDataObject) };
+	delete signing.refresh_token;
+	return { ...stored, oauthTokenData: signing };
 }
 
 export class ConnectedAccount implements TokenSigner {
@@ -71,7 +85,7 @@ export class ConnectedAccount implements TokenSigner {
 		const signing = Object.create(ctx, {
 			getCredentials: {
 				value: async (type: string, index?: number) => {
-					const credentials = type === CREDENTIAL_TYPE ? { ...stored } : await ctx.getCredentials(type, index);
+					const credentials = type === CREDENTIAL_TYPE ? signingCopy(stored) : await ctx.getCredentials(type, index);
 					sent.token = accessTokenOf(credentials);
 					return credentials;
 				},
@@ -92,7 +106,10 @@ export class ConnectedAccount implements TokenSigner {
 			read.catch(() => this.signingCredentials === read && (this.signingCredentials = undefined));
 			this.signingCredentials = read;
 		}
-		const credentials = await this.signingCredentials;
+		const read = this.signingCredentials;
+		const credentials = await read;
+		// a credential without a token (reconnected meanwhile) is read again by the next request
+		if (accessTokenOf(credentials) === undefined && this.signingCredentials === read) this.signingCredentials = undefined;
 		const subject = subjectOf(accessTokenOf(credentials));
 		if (this.subjectAtStart !== undefined && subject !== undefined && subject !== this.subjectAtStart) {
 			this.subjectChanged ??= this.subjectChangedError(itemIndex);
