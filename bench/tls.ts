@@ -256,7 +256,7 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 			bench.reset();
 			relay.reset();
 			const workload = w === 'users' || w === 'getMany' ? undefined : wl[LIST_WORKLOAD[w]];
-			const units = workload?.units ?? (w === 'getMany' ? GET_MANY_USERS : o.n);
+			const units = workload?.units ?? (w === 'getMany' ? GET_MANY_USERS * GET_MANY_KEYS : o.n);
 			let r: { ok: boolean; error?: string; workMs: number; outputs?: number; units: number; clientP50?: number; partial?: boolean };
 			if (p === 'a' || p === 'a0' || p === 'aP' || p === 'b' || p === 'bB') {
 				const env = p === 'a0' ? baseline! : p === 'aP' ? previous! : current!;
@@ -290,7 +290,7 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 			const status429 = bench.statuses.get(429) ?? 0;
 			const checks: string[] = [];
 			const expected = w === 'users' ? o.n : w === 'getMany' ? 2 * GET_MANY_USERS : workload!.expectedRequests;
-			const expectedOutputs = w === 'users' ? o.n : w === 'getMany' ? GET_MANY_USERS : workload!.expectedOutputs;
+			const expectedOutputs = w === 'users' ? o.n : w === 'getMany' ? GET_MANY_USERS * GET_MANY_KEYS : workload!.expectedOutputs;
 			if (r.ok && !r.partial) {
 				if (answered200 !== expected) checks.push(`${answered200} requests answered, expected ${expected}`);
 				if (r.outputs !== undefined && r.outputs !== expectedOutputs) checks.push(`${r.outputs} output items, expected ${expectedOutputs}`);
@@ -451,7 +451,7 @@ const WORKLOAD_LABEL = (w: TlsWorkloadId, n: number) =>
 		get1batch: `get ×${fmt(n)}, Batch Reads (default)`,
 		listShared: `listSharedKeys, ${fmt(n)} keys`,
 		users: `Each User's Tokens, ${fmt(n)} users`,
-		getMany: `Get Many, ${GET_MANY_USERS} users × ${GET_MANY_KEYS} values (Each User's Tokens)`,
+		getMany: `Get Many, ${GET_MANY_USERS} users × ${GET_MANY_KEYS} values (Each User's Tokens; items/s: values, one output item each)`,
 	})[w];
 
 export function tlsReport(cases: TlsCase[], o: TlsBenchOptions, run: { loadAtStart: number[]; loadAtEnd: number[]; seconds: number }): string {
