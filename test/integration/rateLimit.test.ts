@@ -2,9 +2,12 @@
 /**
  * HyperID's rate limit (HTTP 429 with Retry-After, the emulator's `rateLimitPerSecond`): a request
  * waiting to be resent gives its place among the requests in flight back and takes one again
- * before it is resent, ahead of new items; while it waits, no new item starts. So resends follow
- * the lowered limit and the wait for a place uses up no retry (transport/inFlight.ts).
+ * before it is resent, ahead of new items; while one HyperID asked to slow down waits, nothing else
+ * is sent. So resends follow the lowered limit and the wait for a place uses up no retry
+ * (transport/inFlight.ts).
  */
+import type { INodeParameters } from 'n8n-workflow';
+
 import { apiRequests, credentialFor, run, sleep, stored, useEmulator } from './setup';
 import type { Emulator } from './setup';
 
@@ -12,7 +15,7 @@ let emulator: Emulator;
 useEmulator((started) => (emulator = started));
 
 const PATH = '/user-data/by-user-id/set';
-const setByUserId = (options: Record<string, unknown> = {}) => ({
+const setByUserId = (options: INodeParameters = {}): INodeParameters => ({
 	resource: 'userDataByUserId',
 	operation: 'set',
 	key: '={{ $json.key }}',

@@ -91,8 +91,10 @@ describe('InFlightLimit.aside (a request waiting to be resent gives its place ba
 		const done = new Promise<boolean>((resolve) => (end = resolve));
 		return { wait: async () => await done, end: (value = true) => end(value) };
 	}
-	// every promise callback queued so far has run
-	const settle = async () => await new Promise((resolve) => setImmediate(resolve));
+	// the promise callbacks queued so far have run (each wait resolves within a few hops)
+	const settle = async () => {
+		for (let i = 0; i < 20; i++) await Promise.resolve();
+	};
 	async function fill(limit: InFlightLimit): Promise<void> {
 		await Promise.all(Array.from({ length: limit.limit }, () => limit.acquire()));
 	}
