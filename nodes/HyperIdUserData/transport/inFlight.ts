@@ -9,7 +9,7 @@
  *
  * A request waiting to be resent (or an item waiting on an earlier write) gives its place back
  * meanwhile and takes one again before it goes on, ahead of new items; while a request HyperID asked
- * to slow down waits, no new item starts.
+ * to slow down waits, no request gets a place.
  *
  * Everything is counted in answers, not time: the same answers give the same limits.
  */
@@ -36,7 +36,7 @@ export class InFlightLimit {
 	private readonly refusals: number[] = [];
 	/** requests held back before sending (holdsBack): after those, before new items */
 	private readonly heldBack: Array<() => void> = [];
-	/** requests waiting out HyperID's "slow down" (until they have their place again) */
+	/** requests waiting out HyperID's "slow down" (their backoff) */
 	private slowingDown = 0;
 	private roundAnswers = 0;
 	private roundLatencySum = 0;
