@@ -79,3 +79,14 @@ test('cancelled while items wait out a Retry-After: the run ends at once, nothin
 	expect(sentAtCancel).toBeGreaterThan(0);
 	expect(emulator.requests()).toHaveLength(sentAtCancel);
 }, 20_000);
+
+test('Get Many, two requests per item: an item refused between its requests waits its turn and completes (no deadlock)', async () => {
+	emulator.setOptions({ rateLimitPerSecond: 3 });
+	const getMany: INodeParameters = { resource: 'userDataByUserId', operation: 'getAll', returnAll: true, options: { concurrency: 64, getOutput: 'allValues' } };
+	const alone = await run(emulator, credentialFor(emulator), getMany, [{}]);
+	expect(alone.error).toBeUndefined();
+	const r = await run(emulator, credentialFor(emulator), getMany, Array.from({ length: 6 }, () => ({})));
+	expect(r.error).toBeUndefined();
+	expect(apiRequests(r).some((entry) => entry.status === 429)).toBe(true);
+	expect(r.json).toEqual(Array.from({ length: 6 }, () => alone.json[0]));
+});
