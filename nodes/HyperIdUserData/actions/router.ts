@@ -185,11 +185,12 @@ function batchTasks(
 
 /**
  * A request that changes stored values waits until every earlier request changing one of them is
- * done (tasks start in input order, so the earlier one is already running: no deadlock). `send`
- * is told `cancelled` when the run stopped at a failure meanwhile: a request held back is not
- * in flight, so it is not sent.
+ * done (tasks start in input order, so the earlier one is already running; it waits without its
+ * place, so the earlier one can always get one back: no deadlock). `send` is told `cancelled` when
+ * the run stopped at a failure meanwhile: a request held back is not in flight, so it is not sent.
  */
 function orderedTask(
+	session: HyperIdSession,
 	writes: string[],
 	lastWrite: Map<string, Promise<void>>,
 	stopped: () => boolean,
@@ -204,7 +205,13 @@ function orderedTask(
 	return {
 		run: async () => {
 			try {
-				if (before.length) await Promise.all(before);
+				// a cancel ends the earlier requests' waits, then this one takes its place back at once
+				if (before.length) {
+					await session.aside(async () => {
+						await Promise.all(before);
+						return true;
+					});
+				}
 				await send(stopped());
 			} finally {
 				done();
@@ -221,7 +228,7 @@ function singleTask(
 	lastWrite: Map<string, Promise<void>>,
 	stopped: () => boolean,
 ): Task {
-	return orderedTask(work.writes ?? [], lastWrite, stopped, async (cancelled) => {
+	return orderedTask(session, work.writes ?? [], lastWrite, stopped, async (cancelled) => {
 		// not sent: reported like an item the run never started
 		if (cancelled) return;
 		try {
@@ -259,7 +266,7 @@ function splitTasks(
 		}
 	};
 	return work.parts.map((part, position) => {
-		const task = orderedTask(part.writes, lastWrite, stopped, async (cancelled) => {
+		const task = orderedTask(session, part.writes, lastWrite, stopped, async (cancelled) => {
 			if (cancelled) {
 				skipped = true;
 			} else {

@@ -4,7 +4,12 @@
  * keep items moving. The limit starts at `start`, grows while HyperID answers as fast as before
  * (a round of answers no slower than the fastest round so far), shrinks back towards `start` when
  * answers slow down (the client or HyperID is saturated), halves when HyperID asks to slow down
- * (HTTP 429/503 or Retry-After), and is never above `max`, the user's Concurrency.
+ * (HTTP 429/503 or Retry-After; down to the answers it accepted since it last asked), and is never
+ * above `max`, the user's Concurrency.
+ *
+ * A request waiting to be resent (or an item waiting on an earlier write) gives its place back
+ * meanwhile and takes one again before it goes on, ahead of new items; while a request HyperID asked
+ * to slow down waits, no request gets a place.
  *
  * Everything is counted in answers, not time: the same answers give the same limits.
  */
@@ -23,7 +28,16 @@ export const START_IN_FLIGHT = 32;
 export class InFlightLimit {
 	private current: number;
 	private inFlight = 0;
+	/** new items waiting for a place */
 	private readonly waiting: Array<() => void> = [];
+	/** requests back from a wait, taking a place again: they go first, those refused most often first of all */
+	private readonly resuming: Array<() => void> = [];
+	/** how often each one in `resuming` was refused: an item runs out of retries, not of waiting */
+	private readonly refusals: number[] = [];
+	/** requests held back before sending (holdsBack): after those, before new items */
+	private readonly heldBack: Array<() => void> = [];
+	/** requests waiting out HyperID's "slow down" (their backoff) */
+	private slowingDown = 0;
 	private roundAnswers = 0;
 	private roundLatencySum = 0;
 	private fastestRound = Number.POSITIVE_INFINITY;
@@ -31,6 +45,8 @@ export class InFlightLimit {
 	private slowedDown = false;
 	/** answers still due from requests sent before the last halving: their "slow down" is already counted */
 	private answersBeforeHalving = 0;
+	/** answers HyperID accepted since it last asked to slow down */
+	private acceptedSinceSlowDown = 0;
 	/** the lowest limit growth may not go below by latency alone (a halving lowers it) */
 	private floor: number;
 
@@ -49,7 +65,7 @@ export class InFlightLimit {
 
 	/** Resolves once one more request may start; pair every call with release(). */
 	acquire(): Promise<void> {
-		if (this.inFlight < this.current) {
+		if (this.inFlight < this.current && this.next() === undefined && this.slowingDown === 0) {
 			this.inFlight++;
 			return Promise.resolve();
 		}
@@ -67,6 +83,75 @@ export class InFlightLimit {
 	}
 
 	/**
+	 * Whether a request about to be sent should first give its place back and wait its turn: its
+	 * place was taken before the limit was lowered, or a request HyperID asked to slow down waits.
+	 */
+	get holdsBack(): boolean {
+		return this.slowingDown > 0 || this.inFlight > this.current;
+	}
+
+	/**
+	 * Runs `wait` without holding a place, then takes one again; resolves to what `wait` resolved
+	 * to. How it takes it again:
+	 * - 'resend' (a retry's backoff, an earlier write): before anyone else;
+	 * - 'slowDown' (a backoff after HyperID asked to slow down): the same, and no request at all
+	 *   gets a place until this wait is over;
+	 * - 'turn' (held back before sending, see holdsBack): after those, before new items.
+	 * `refused`: how many attempts of this request were refused so far (ranks it among resends).
+	 * When `signal` aborts, the place is taken back at once (its holder releases it as usual) and
+	 * this resolves false.
+	 */
+	async aside(wait: () => Promise<boolean>, signal?: AbortSignal, reason: 'resend' | 'slowDown' | 'turn' = 'resend', refused = 0): Promise<boolean> {
+		this.inFlight--;
+		if (reason === 'slowDown') this.slowingDown++;
+		this.wake();
+		let waited = false;
+		try {
+			waited = await wait();
+		} finally {
+			if (reason === 'slowDown') this.slowingDown--;
+			const placed = await this.retake(reason === 'turn' ? undefined : refused, signal);
+			waited &&= placed;
+		}
+		return waited;
+	}
+
+	/** A place again, as a resend refused `refused` times or (undefined) held back: true in turn, false when taken at once on a cancel. */
+	private retake(refused: number | undefined, signal?: AbortSignal): Promise<boolean> {
+		if (signal?.aborted) {
+			this.inFlight++;
+			return Promise.resolve(false);
+		}
+		return new Promise((resolve) => {
+			const onAbort = () => {
+				const at = (refused === undefined ? this.heldBack : this.resuming).indexOf(placed);
+				if (refused === undefined) this.heldBack.splice(at, 1);
+				else {
+					this.resuming.splice(at, 1);
+					this.refusals.splice(at, 1);
+				}
+				this.inFlight++;
+				resolve(false);
+			};
+			const placed = () => {
+				signal?.removeEventListener('abort', onAbort);
+				this.inFlight++;
+				resolve(true);
+			};
+			signal?.addEventListener('abort', onAbort, { once: true });
+			if (refused === undefined) this.heldBack.push(placed);
+			else {
+				let at = this.refusals.length;
+				while (at > 0 && this.refusals[at - 1] < refused) at--;
+				this.resuming.splice(at, 0, placed);
+				this.refusals.splice(at, 0, refused);
+			}
+			// placed at once when its turn has come
+			this.wake();
+		});
+	}
+
+	/**
 	 * One HTTP answer came, `latencyMs` after its request was sent; `slowDown` when HyperID asked to
 	 * slow down (429, 503, Retry-After).
 	 */
@@ -75,8 +160,10 @@ export class InFlightLimit {
 		if (sentBeforeHalving) this.answersBeforeHalving--;
 		if (slowDown) {
 			if (!sentBeforeHalving) this.halve();
+			this.acceptedSinceSlowDown = 0;
 			return;
 		}
+		this.acceptedSinceSlowDown++;
 		if (sentBeforeHalving) return;
 		this.roundAnswers++;
 		this.roundLatencySum += latencyMs;
@@ -96,7 +183,9 @@ export class InFlightLimit {
 	}
 
 	private halve(): void {
-		this.current = Math.max(1, Math.floor(this.current / 2));
+		// more in flight than HyperID accepted between two refusals would only be refused
+		const accepted = this.acceptedSinceSlowDown > 0 ? this.acceptedSinceSlowDown : Number.POSITIVE_INFINITY;
+		this.current = Math.max(1, Math.min(Math.floor(this.current / 2), accepted));
 		this.floor = Math.min(this.floor, this.current);
 		this.slowedDown = true;
 		// the others in flight (the answering request still holds its place)
@@ -109,7 +198,21 @@ export class InFlightLimit {
 		this.roundLatencySum = 0;
 	}
 
+	/**
+	 * Who gets the next free place: nobody while a request HyperID asked to slow down waits (its
+	 * answer is the newest word on the limit), else a request back from a wait, one held back, a new item.
+	 */
+	private next(): Array<() => void> | undefined {
+		if (this.slowingDown > 0) return undefined;
+		if (this.resuming.length > 0) return this.resuming;
+		if (this.heldBack.length > 0) return this.heldBack;
+		return this.waiting.length > 0 ? this.waiting : undefined;
+	}
+
 	private wake(): void {
-		while (this.waiting.length > 0 && this.inFlight < this.current) this.waiting.shift()!();
+		for (let queue = this.next(); queue && this.inFlight < this.current; queue = this.next()) {
+			if (queue === this.resuming) this.refusals.shift();
+			queue.shift()!();
+		}
 	}
 }

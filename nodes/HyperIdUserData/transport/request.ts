@@ -27,6 +27,9 @@ const MAX_BACKOFF_MS = 30_000;
 /** Retry-After of an answer that carried a result code (kept beside it, not in the output). */
 const retryAfterOf = new WeakMap<object, number>();
 
+/** Answers in which HyperID asked to slow down (HTTP 429, 503, Retry-After). */
+const askedToSlowDown = new WeakSet<object>();
+
 /** Answers to a request resent after an attempt that may have been carried out (timeout, dropped connection). */
 const resentAfterUncertainAttempt = new WeakSet<object>();
 
@@ -144,6 +147,10 @@ export class HyperIdSession {
 		for (;;) {
 			attempt++;
 			if (this.cancelled()) throw this.cancelledError(endpoint, itemIndex);
+			// a place taken before HyperID asked to slow down: sent only once it is within the lowered limit
+			if (attempt === 1 && this.inFlight?.holdsBack && !(await this.aside(async () => true, 'turn'))) {
+				throw this.cancelledError(endpoint, itemIndex);
+			}
 			this.signer.checkUsable(itemIndex);
 			const sent: { token?: string } = {};
 			let outcome: IDataObject | 'auth' | TransientFault;
@@ -217,7 +224,9 @@ export class HyperIdSession {
 				throw error;
 			}
 			this.stats.retries++;
-			if (!(await sleepUnlessCancelled(this.backoff(attempt, retryAfter), this.signal))) throw this.cancelledError(endpoint, itemIndex);
+			const backoff = this.backoff(attempt, retryAfter);
+			const reason = askedToSlowDown.has(outcome as object) ? 'slowDown' : 'resend';
+			if (!(await this.aside(async () => await sleepUnlessCancelled(backoff, this.signal), reason, attempt))) throw this.cancelledError(endpoint, itemIndex);
 		}
 	}
 
@@ -244,17 +253,19 @@ export class HyperIdSession {
 		const status = response.statusCode;
 		const data = response.body as IDataObject | string | undefined;
 		const retryAfter = retryAfterMs(response.headers as IDataObject);
-		this.inFlight?.answered(Date.now() - sentAt, status === 429 || status === 503 || retryAfter !== undefined);
+		const slowDown = status === 429 || status === 503 || retryAfter !== undefined;
+		this.inFlight?.answered(Date.now() - sentAt, slowDown);
 		const hasResult = data !== null && typeof data === 'object' && typeof data.result === 'number';
 		if (hasResult) {
 			// API.md: parse the body whatever the status (a 401 too); its result code decides.
 			// Retry-After is kept for the case that code says "try again".
 			if (retryAfter !== undefined) retryAfterOf.set(data, retryAfter);
+			if (slowDown) askedToSlowDown.add(data);
 			return data;
 		}
 		if (status === 401) return 'auth';
 		if (status === 429 || status >= 500) {
-			return new TransientFault(
+			const fault = new TransientFault(
 				status === 429 ? 'HyperID is receiving too many requests' : `HyperID answered with HTTP ${status}`,
 				status === 429
 					? 'HyperID asked to slow down. Lower "Concurrency" in the node options, or try again later.'
@@ -262,6 +273,8 @@ export class HyperIdSession {
 				String(status),
 				retryAfter,
 			);
+			if (slowDown) askedToSlowDown.add(fault);
+			return fault;
 		}
 		return {
 			result: Number.NaN,
@@ -280,6 +293,15 @@ export class HyperIdSession {
 		});
 		error.message = message;
 		return error;
+	}
+
+	/**
+	 * Waits for `wait` without holding the item's place among the requests in flight, and takes one
+	 * again before going on (transport/inFlight.ts). False when cancelled. Outside a run's items
+	 * (e.g. loading options) there is no place to give back.
+	 */
+	async aside(wait: () => Promise<boolean>, reason?: 'resend' | 'slowDown' | 'turn', refused?: number): Promise<boolean> {
+		return this.inFlight ? await this.inFlight.aside(wait, this.signal, reason, refused) : await wait();
 	}
 
 	/** The execution's cancel signal (none where n8n gives none, e.g. while loading options). */
