@@ -84,10 +84,11 @@ export class InFlightLimit {
 
 	/**
 	 * Whether a request about to be sent should first give its place back and wait its turn: its
-	 * place was taken before the limit was lowered, or a request HyperID asked to slow down waits.
+	 * place was taken before HyperID asked to slow down and the limit fell, or such a request waits.
 	 */
 	get holdsBack(): boolean {
-		return this.slowingDown > 0 || this.inFlight > this.current;
+		// a limit lowered by latency alone lets places already taken go (holding them back cost 9% at 0 ms)
+		return this.slowingDown > 0 || (this.slowedDown && this.inFlight > this.current);
 	}
 
 	/**
