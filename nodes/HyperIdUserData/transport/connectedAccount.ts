@@ -101,7 +101,7 @@ export class ConnectedAccount implements TokenSigner {
 	 */
 	private async storedCredentials(itemIndex: number): Promise<ICredentialDataDecryptedObject> {
 		if (!this.signingCredentials) {
-			const read = this.ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+			const read = this.readForSigning(itemIndex);
 			// a failed read is not kept: the next request reads again
 			read.catch(() => this.signingCredentials === read && (this.signingCredentials = undefined));
 			this.signingCredentials = read;
@@ -110,10 +110,16 @@ export class ConnectedAccount implements TokenSigner {
 		const credentials = await read;
 		// a credential without a token (reconnected meanwhile) is read again by the next request
 		if (accessTokenOf(credentials) === undefined && this.signingCredentials === read) this.signingCredentials = undefined;
+		if (this.subjectChanged) this.checkUsable(itemIndex);
+		return credentials;
+	}
+
+	/** One read of the stored credential, its token's user checked once for every request it signs. */
+	private async readForSigning(itemIndex: number): Promise<ICredentialDataDecryptedObject> {
+		const credentials = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 		const subject = subjectOf(accessTokenOf(credentials));
 		if (this.subjectAtStart !== undefined && subject !== undefined && subject !== this.subjectAtStart) {
 			this.subjectChanged ??= this.subjectChangedError(itemIndex);
-			this.checkUsable(itemIndex);
 		}
 		return credentials;
 	}
