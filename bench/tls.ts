@@ -24,16 +24,13 @@
 import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as https from 'node:https';
 import * as path from 'node:path';
-
-import axios from 'axios';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { DEMO } from '../test/emulator/server';
 import { BENCH_DIR, REPO_ROOT, RESULTS_DIR, fmt, fmtRatio, median } from './lib/common';
-import { seed, startBenchEmulator, type BenchEmulator } from './lib/emulator';
+import { seed, startBenchEmulator, storeThroughApi, type BenchEmulator } from './lib/emulator';
 import { N8N_VERSION, NODE_UNDER_TEST, benchWorkflow, executeMeasured, prepareN8n, type N8nEnv } from './lib/n8n';
 import { makeTestCa, startRelay, type Relay } from './lib/tls';
 import { PATHS, workloads, type WorkloadId } from './lib/workloads';
@@ -179,14 +176,7 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 		await seed(bench.emulator, o.n, o.workloads.includes('listShared') ? o.n : 0, { url: bench.url, ca: caPem });
 
 		// Each User's Tokens: n users, fresh tokens (no refresh)
-		const users = o.workloads.includes('users')
-			? Array.from({ length: o.n }, (_, i) => {
-					const userId = `bench-tls-user-${i}`;
-					bench.emulator.addUser({ userId, email: `${userId}@example.com` });
-					const grant = bench.emulator.createToken({ userId, clientId: DEMO.clientId });
-					return { n: i, userId, accessToken: grant.access_token, refreshToken: grant.refresh_token, value: `v${i}` };
-				})
-			: [];
+		const users = o.workloads.includes('users') ? benchUsers(bench, 'bench-tls-user', o.n).map((user) => ({ ...user, value: `v${user.n}` })) : [];
 
 		const profileDir = path.join(REPO_ROOT, '.cache', 'bench', 'profiles', 'tls');
 		if (o.cpuProf) fs.mkdirSync(profileDir, { recursive: true });
@@ -358,53 +348,41 @@ export async function runTlsBench(o: TlsBenchOptions): Promise<boolean> {
 	return failed.length === 0;
 }
 
-/** GET_MANY_USERS users, each with GET_MANY_KEYS private values stored through the API with the user's own token. */
-async function seedGetManyUsers(bench: BenchEmulator, url: string, caPem: string): Promise<Array<Record<string, unknown>>> {
-	const users = Array.from({ length: GET_MANY_USERS }, (_, i) => {
-		const userId = `bench-tls-many-${i}`;
+/** n users of the emulator, each with a fresh token pair of the demo client (no refresh needed). */
+function benchUsers(bench: BenchEmulator, prefix: string, n: number): Array<{ n: number; userId: string; accessToken: string; refreshToken: string }> {
+	return Array.from({ length: n }, (_, i) => {
+		const userId = `${prefix}-${i}`;
 		bench.emulator.addUser({ userId, email: `${userId}@example.com` });
 		const grant = bench.emulator.createToken({ userId, clientId: DEMO.clientId });
 		return { n: i, userId, accessToken: grant.access_token, refreshToken: grant.refresh_token };
 	});
-	const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: caPem });
-	const deadline = Date.now() + 120_000;
-	try {
-		const jobs = users.flatMap((u) => Array.from({ length: GET_MANY_KEYS }, (_, k) => ({ token: u.accessToken, key: `m${k}`, value: `${u.userId} value ${k}` })));
-		let next = 0;
-		await Promise.all(
-			Array.from({ length: 16 }, async () => {
-				while (next < jobs.length) {
-					if (Date.now() > deadline) throw new Error('bench: seeding Get Many took longer than 120 s');
-					const job = jobs[next++];
-					const r = await axios.post(`${url}${PATHS.set}`, { value_key: job.key, value_data: job.value, access_scope: 0 }, { httpsAgent: agent, headers: { Authorization: `Bearer ${job.token}` } });
-					if (r.data?.result !== 0) throw new Error(`bench: seeding Get Many failed: ${JSON.stringify(r.data)}`);
-				}
-			}),
-		);
-	} finally {
-		agent.destroy();
-	}
+}
+
+/** GET_MANY_USERS users, each with GET_MANY_KEYS private values stored through the API with the user's own token. */
+async function seedGetManyUsers(bench: BenchEmulator, url: string, caPem: string): Promise<Array<Record<string, unknown>>> {
+	const users = benchUsers(bench, 'bench-tls-many', GET_MANY_USERS);
+	const jobs = users.flatMap((u) =>
+		Array.from({ length: GET_MANY_KEYS }, (_, k) => ({ token: u.accessToken, path: PATHS.set, body: { value_key: `m${k}`, value_data: `${u.userId} value ${k}`, access_scope: 0 } })),
+	);
+	await storeThroughApi(url, jobs, caPem);
 	return users;
+}
+
+/** This node with Each User's Tokens (the item's tokens, the bench's HyperID Client credential) over the users given as items. */
+function userTokensWorkflow(id: string, name: string, users: Array<Record<string, unknown>>, parameters: IDataObject): object {
+	const inputCode = `return ${JSON.stringify(users)}.map((json) => ({ json }));`;
+	const flow = benchWorkflow(id, name, inputCode, {
+		kind: 'hyperid',
+		typeVersion: 1.2,
+		parameters: { authentication: 'userTokens', accessToken: '={{ $json.accessToken }}', refreshToken: '={{ $json.refreshToken }}', ...parameters, options: {} },
+	}) as { nodes: Array<Record<string, unknown>> };
+	flow.nodes.find((node) => node.name === NODE_UNDER_TEST)!.credentials = { hyperIdClientApi: { id: 'benchClientCred01', name: 'HyperID Client (bench)' } };
+	return flow;
 }
 
 /** Get Many with Each User's Tokens: one item per user, every value of the user's "by email" target. */
 function getManyWorkflow(id: string, p: TlsPathId, users: Array<Record<string, unknown>>): object {
-	const inputCode = `return ${JSON.stringify(users)}.map((json) => ({ json }));`;
-	const flow = benchWorkflow(id, `${p} getMany`, inputCode, {
-		kind: 'hyperid',
-		typeVersion: 1.2,
-		parameters: {
-			resource: 'userDataByEmail',
-			operation: 'getAll',
-			returnAll: true,
-			authentication: 'userTokens',
-			accessToken: '={{ $json.accessToken }}',
-			refreshToken: '={{ $json.refreshToken }}',
-			options: {},
-		},
-	}) as { nodes: Array<Record<string, unknown>> };
-	flow.nodes.find((node) => node.name === NODE_UNDER_TEST)!.credentials = { hyperIdClientApi: { id: 'benchClientCred01', name: 'HyperID Client (bench)' } };
-	return flow;
+	return userTokensWorkflow(id, `${p} getMany`, users, { resource: 'userDataByEmail', operation: 'getAll', returnAll: true });
 }
 
 /** Each User's Tokens for n users (one set each), or the HTTP Request node with each user's Bearer token. */
@@ -428,22 +406,7 @@ function usersWorkflow(id: string, p: TlsPathId, users: Array<Record<string, unk
 		delete flow.nodes.find((node) => node.name === NODE_UNDER_TEST)!.credentials;
 		return flow;
 	}
-	const flow = benchWorkflow(id, `${p} users`, inputCode, {
-		kind: 'hyperid',
-		typeVersion: 1.2,
-		parameters: {
-			resource: 'userDataByEmail',
-			operation: 'set',
-			value: '={{ $json.value }}',
-			authentication: 'userTokens',
-			accessToken: '={{ $json.accessToken }}',
-			refreshToken: '={{ $json.refreshToken }}',
-			key: 'bench-tls',
-			options: {},
-		},
-	}) as { nodes: Array<Record<string, unknown>> };
-	flow.nodes.find((node) => node.name === NODE_UNDER_TEST)!.credentials = { hyperIdClientApi: { id: 'benchClientCred01', name: 'HyperID Client (bench)' } };
-	return flow;
+	return userTokensWorkflow(id, `${p} users`, users, { resource: 'userDataByEmail', operation: 'set', value: '={{ $json.value }}', key: 'bench-tls' });
 }
 
 const WORKLOAD_LABEL = (w: TlsWorkloadId, n: number) =>

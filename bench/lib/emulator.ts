@@ -94,15 +94,29 @@ export function demoToken(emulator: Emulator, clientId: string = DEMO.clientId):
 export async function seed(emulator: Emulator, keys: number, sharedKeys: number, tls?: { url: string; ca: string }): Promise<void> {
 	const saved = emulator.options.latencyMs;
 	emulator.setOptions({ latencyMs: 0 });
-	const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: tls.ca }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
-	const baseUrl = tls?.url ?? emulator.url;
 	try {
-		const jobs: Array<{ token: string; path: string; body: object }> = [];
+		const jobs: SeedJob[] = [];
 		const demo = demoToken(emulator);
 		const second = demoToken(emulator, SECOND_CLIENT.clientId);
 		for (let i = 0; i < keys; i++) jobs.push({ token: demo, path: PATHS.set, body: { value_key: `k${i}`, value_data: `value of k${i}`, access_scope: 0 } });
 		for (let i = 0; i < sharedKeys; i++)
 			jobs.push({ token: second, path: PATHS.sharedSet, body: { value_key: `s${i}`, value_data: `shared value ${i}`, access_scope: 1 } });
+		await storeThroughApi(tls?.url ?? emulator.url, jobs, tls?.ca);
+	} finally {
+		emulator.setOptions({ latencyMs: saved });
+	}
+}
+
+export interface SeedJob {
+	token: string;
+	path: string;
+	body: object;
+}
+
+/** Sends every job (16 at a time, kept-alive connections, at most 120 s); each must answer result 0. */
+export async function storeThroughApi(baseUrl: string, jobs: SeedJob[], ca?: string): Promise<void> {
+	const agent = ca ? new https.Agent({ keepAlive: true, maxSockets: 16, ca }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+	try {
 		let next = 0;
 		const deadline = Date.now() + 120_000;
 		const worker = async () => {
@@ -120,6 +134,5 @@ export async function seed(emulator: Emulator, keys: number, sharedKeys: number,
 		await Promise.all(Array.from({ length: 16 }, worker));
 	} finally {
 		agent.destroy();
-		emulator.setOptions({ latencyMs: saved });
 	}
 }
